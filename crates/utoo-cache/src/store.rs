@@ -1,0 +1,180 @@
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use ssri::Integrity;
+use utoo_manifest::{bin_entries, Manifest};
+use utoo_registry::RegistryClient;
+
+use crate::download::{download, PackageSource};
+use crate::CacheError;
+
+/// Leftovers in `tmp/` older than this belong to a crashed or killed run.
+const STALE_TMP: Duration = Duration::from_secs(3600);
+
+/// The cache folder: `store-v1/<algo>/<xx>/<rest of hex>/` holds one extracted package.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    store: PathBuf,
+    tmp: PathBuf,
+    pool: Arc<rayon::ThreadPool>,
+}
+
+/// How a package got into the cache.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub path: PathBuf,
+    /// Bytes downloaded (0 on a cache hit).
+    pub downloaded: u64,
+    pub integrity: Integrity,
+}
+
+impl Cache {
+    /// Opens (creating) the cache at `root`. `pool` runs extraction: CPU and disk work stays
+    /// off the async runtime that drains the sockets.
+    pub fn open(root: &Path, pool: Arc<rayon::ThreadPool>) -> Result<Cache, CacheError> {
+        let store = root.join("store-v1");
+        let tmp = root.join("tmp");
+        for dir in [&store, &tmp] {
+            std::fs::create_dir_all(dir).map_err(|e| CacheError::io(dir, e))?;
+        }
+        sweep_stale(&tmp);
+        Ok(Cache { store, tmp, pool })
+    }
+
+    pub fn entry_path(&self, integrity: &Integrity) -> PathBuf {
+        let (algorithm, hex) = integrity.to_hex();
+        self.store
+            .join(algorithm.to_string())
+            .join(&hex[..2])
+            .join(&hex[2..])
+    }
+
+    /// The extracted package for this hash, if the cache has it whole.
+    pub fn lookup(&self, integrity: &Integrity) -> Option<PathBuf> {
+        let path = self.entry_path(integrity);
+        path.is_dir().then_some(path)
+    }
+
+    /// Makes sure the package is in the cache: a hit costs one `stat`; a miss downloads,
+    /// verifies, extracts into `tmp/` and renames into place.
+    pub async fn fetch(
+        &self,
+        client: &RegistryClient,
+        source: &PackageSource,
+    ) -> Result<Fetched, CacheError> {
+        if let Some(integrity) = &source.integrity {
+            if let Some(path) = self.lookup(integrity) {
+                return Ok(Fetched {
+                    path,
+                    downloaded: 0,
+                    integrity: integrity.clone(),
+                });
+            }
+        }
+        let downloaded = download(client, source, &self.tmp).await?;
+        let final_path = self.entry_path(&downloaded.integrity);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let tmp = self.tmp.clone();
+        let id = source.id.clone();
+        let body = downloaded.body;
+        let target = final_path.clone();
+        self.pool.spawn(move || {
+            let _ = tx.send(extract_and_publish(body, &tmp, &target, &id));
+        });
+        rx.await.expect("extraction worker sends its result")?;
+        Ok(Fetched {
+            path: final_path,
+            downloaded: downloaded.bytes,
+            integrity: downloaded.integrity,
+        })
+    }
+}
+
+fn extract_and_publish(
+    body: crate::download::Body,
+    tmp_root: &Path,
+    final_path: &Path,
+    id: &str,
+) -> Result<(), CacheError> {
+    if final_path.is_dir() {
+        return Ok(());
+    }
+    let staging = tempfile::Builder::new()
+        .prefix("extract-")
+        .tempdir_in(tmp_root)
+        .map_err(|e| CacheError::io(tmp_root, e))?;
+    utoo_tarball::extract_tgz(body.into_reader(), staging.path()).map_err(|source| {
+        CacheError::Extract {
+            package: id.to_owned(),
+            source,
+        }
+    })?;
+    make_bins_executable(staging.path());
+    let parent = final_path.parent().expect("entry paths have parents");
+    std::fs::create_dir_all(parent).map_err(|e| CacheError::io(parent, e))?;
+    let staged = staging.keep();
+    match std::fs::rename(&staged, final_path) {
+        Ok(()) => Ok(()),
+        // Another process published the same entry first: theirs is as good as ours.
+        Err(_) if final_path.is_dir() => {
+            let _ = std::fs::remove_dir_all(&staged);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staged);
+            Err(CacheError::io(final_path, e))
+        }
+    }
+}
+
+// npm's bin-links makes bin targets executable at install time; doing it once here keeps
+// the linker from ever writing through a hard link into the cache.
+fn make_bins_executable(package_dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(bytes) = std::fs::read(package_dir.join("package.json")) else {
+        return;
+    };
+    let Ok(manifest) = Manifest::from_json_slice(&bytes) else {
+        return;
+    };
+    let mut targets: Vec<PathBuf> = bin_entries(&manifest.name, manifest.bin.as_ref())
+        .into_iter()
+        .map(|(_, target)| package_dir.join(target))
+        .collect();
+    if let Some(dir) = manifest
+        .directories
+        .as_ref()
+        .and_then(|d| d.get("bin"))
+        .and_then(|b| b.as_str())
+    {
+        if let Some((_, rel)) = bin_entries("x", Some(&serde_json::Value::String(dir.into()))).pop()
+        {
+            if let Ok(entries) = std::fs::read_dir(package_dir.join(rel)) {
+                targets.extend(entries.flatten().map(|e| e.path()));
+            }
+        }
+    }
+    for target in targets {
+        if target.is_file() {
+            let _ = std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755));
+        }
+    }
+}
+
+fn sweep_stale(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE_TMP);
+        if old {
+            let path = entry.path();
+            let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+        }
+    }
+}

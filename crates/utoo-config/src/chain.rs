@@ -1,0 +1,377 @@
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+use crate::npmrc::parse_npmrc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read npm config file `{path}`")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no registry is configured and `npm config get registry` gave no answer; set `registry=` in .npmrc or npm_config_registry")]
+    NoRegistry,
+}
+
+/// Where configuration comes from. `from_env` fills it from the running process; tests fill
+/// it by hand so they never read the developer's own ~/.npmrc.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigSources {
+    /// The project folder (its `.npmrc` is the project config).
+    pub project_dir: PathBuf,
+    /// Environment variables (npm_config_*, NODE_EXTRA_CA_CERTS, `${VAR}` expansion).
+    pub env: BTreeMap<String, String>,
+    /// The home folder (for `~/.npmrc`).
+    pub home: Option<PathBuf>,
+    /// The global npmrc (`$PREFIX/etc/npmrc`), when known.
+    pub global_config: Option<PathBuf>,
+    /// Command-line flags and API options: the highest priority.
+    pub overrides: BTreeMap<String, String>,
+    /// Where to remember npm's built-in default registry once asked (`npm config get registry`).
+    /// `None`: never run npm.
+    pub default_registry_cache: Option<PathBuf>,
+}
+
+impl ConfigSources {
+    pub fn from_env(project_dir: &Path) -> ConfigSources {
+        let env: BTreeMap<String, String> = std::env::vars().collect();
+        let global_config = env
+            .get("npm_config_globalconfig")
+            .or_else(|| env.get("NPM_CONFIG_GLOBALCONFIG"))
+            .map(PathBuf::from)
+            .or_else(|| npm_prefix(&env).map(|prefix| prefix.join("etc").join("npmrc")));
+        ConfigSources {
+            project_dir: project_dir.to_path_buf(),
+            home: dirs::home_dir(),
+            global_config,
+            env,
+            overrides: BTreeMap::new(),
+            default_registry_cache: None,
+        }
+    }
+}
+
+// npm's global prefix: $npm_config_prefix, else the folder above the node binary's folder.
+fn npm_prefix(env: &BTreeMap<String, String>) -> Option<PathBuf> {
+    if let Some(prefix) = env.get("npm_config_prefix").or_else(|| env.get("PREFIX")) {
+        return Some(PathBuf::from(prefix));
+    }
+    let path = env.get("PATH")?;
+    std::env::split_paths(path)
+        .map(|dir| dir.join("node"))
+        .find(|candidate| candidate.is_file())
+        .and_then(|node| std::fs::canonicalize(node).ok())
+        .and_then(|node| node.parent()?.parent().map(Path::to_path_buf))
+}
+
+/// The merged configuration: builtin < global < user < project < env < overrides.
+#[derive(Debug, Clone)]
+pub struct Config {
+    values: BTreeMap<String, String>,
+    env: BTreeMap<String, String>,
+    registry: String,
+}
+
+impl Config {
+    pub fn load(sources: &ConfigSources) -> Result<Config, ConfigError> {
+        let env = &sources.env;
+        let lookup = |name: &str| env.get(name).cloned();
+        let mut values = BTreeMap::new();
+
+        let user_config = env
+            .get("npm_config_userconfig")
+            .or_else(|| env.get("NPM_CONFIG_USERCONFIG"))
+            .map(PathBuf::from)
+            .or_else(|| sources.home.as_ref().map(|h| h.join(".npmrc")));
+        let files = [
+            sources.global_config.clone(),
+            user_config,
+            Some(sources.project_dir.join(".npmrc")),
+        ];
+        for path in files.into_iter().flatten() {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    tracing::debug!(path = %path.display(), "read npmrc");
+                    for (k, v) in parse_npmrc(&text, &lookup) {
+                        values.insert(normalize_key(&k), v);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {}
+                Err(source) => return Err(ConfigError::Read { path, source }),
+            }
+        }
+        for (k, v) in env {
+            if k.len() > 11 && k[..11].eq_ignore_ascii_case("npm_config_") {
+                let key = &k[11..];
+                let key = if key.starts_with("//") {
+                    key.to_owned()
+                } else {
+                    // npm: `npm_config_strict_ssl` is `strict-ssl`.
+                    key.to_ascii_lowercase().replace('_', "-")
+                };
+                values.insert(key, v.clone());
+            }
+        }
+        for (k, v) in &sources.overrides {
+            values.insert(normalize_key(k), v.clone());
+        }
+
+        let registry = match values.get("registry").filter(|r| !r.is_empty()) {
+            Some(r) => r.clone(),
+            None => npm_default_registry(sources).ok_or(ConfigError::NoRegistry)?,
+        };
+        Ok(Config {
+            values,
+            env: env.clone(),
+            registry: with_trailing_slash(&registry),
+        })
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
+    /// npm's truthiness for boolean options.
+    pub fn flag(&self, key: &str) -> bool {
+        matches!(self.get(key), Some(v) if v != "false" && v != "0" && !v.is_empty())
+    }
+
+    /// The default registry, always ending in `/`.
+    pub fn registry(&self) -> &str {
+        &self.registry
+    }
+
+    /// The registry for a package: `@scope:registry` wins for scoped names.
+    pub fn registry_for(&self, package: &str) -> String {
+        if let Some((scope, _)) = package.split_once('/') {
+            if scope.starts_with('@') {
+                if let Some(r) = self.get(&format!("{scope}:registry")) {
+                    return with_trailing_slash(r);
+                }
+            }
+        }
+        self.registry.clone()
+    }
+
+    /// The `Authorization` header value for a request to `url`, from the nerf-darted
+    /// credentials (`//host/path/:_authToken`, `:_auth`, `:username` + `:_password`).
+    pub fn authorization_for(&self, url: &str) -> Option<String> {
+        let without_scheme = url.split_once("://").map(|(_, rest)| rest)?;
+        let mut candidate = format!("//{without_scheme}");
+        // Walk up the URL path: `//host/a/b/` then `//host/a/` then `//host/`.
+        loop {
+            let dir = match candidate.rfind('/') {
+                Some(i) if i > 1 => candidate[..=i].to_owned(),
+                _ => return None,
+            };
+            if let Some(token) = self.get(&format!("{dir}:_authToken")) {
+                return Some(format!("Bearer {token}"));
+            }
+            if let Some(auth) = self.get(&format!("{dir}:_auth")) {
+                return Some(format!("Basic {auth}"));
+            }
+            if let (Some(user), Some(pass)) = (
+                self.get(&format!("{dir}:username")),
+                self.get(&format!("{dir}:_password")),
+            ) {
+                return Some(format!("Basic {}", basic_auth(user, pass)));
+            }
+            candidate = dir[..dir.len() - 1].to_owned();
+        }
+    }
+
+    /// Extra CA files to trust besides the system store: npm's `cafile` and Node's
+    /// `NODE_EXTRA_CA_CERTS`.
+    pub fn ca_files(&self) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        if let Some(cafile) = self.get("cafile").filter(|s| !s.is_empty() && *s != "null") {
+            files.push(PathBuf::from(cafile));
+        }
+        if let Some(extra) = self
+            .env
+            .get("NODE_EXTRA_CA_CERTS")
+            .filter(|s| !s.is_empty())
+        {
+            let extra = PathBuf::from(extra);
+            if !files.contains(&extra) {
+                files.push(extra);
+            }
+        }
+        files
+    }
+
+    /// PEM text given inline with `ca=`.
+    pub fn ca_inline(&self) -> Option<&str> {
+        self.get("ca").filter(|s| s.contains("BEGIN CERTIFICATE"))
+    }
+
+    pub fn strict_ssl(&self) -> bool {
+        self.get("strict-ssl") != Some("false")
+    }
+
+    /// npm's `omit-lockfile-registry-resolved`: lockfiles carry no `resolved` for registry
+    /// packages.
+    pub fn omit_lockfile_registry_resolved(&self) -> bool {
+        self.flag("omit-lockfile-registry-resolved")
+    }
+}
+
+fn normalize_key(key: &str) -> String {
+    if key.starts_with("//") || key.starts_with('@') {
+        key.to_owned()
+    } else {
+        key.to_ascii_lowercase()
+    }
+}
+
+fn with_trailing_slash(url: &str) -> String {
+    if url.ends_with('/') {
+        url.to_owned()
+    } else {
+        format!("{url}/")
+    }
+}
+
+fn basic_auth(user: &str, password_b64: &str) -> String {
+    // npm stores `_password` base64-encoded already; the header wants base64("user:pass").
+    let password = STANDARD
+        .decode(password_b64)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_else(|| password_b64.to_owned());
+    STANDARD.encode(format!("{user}:{password}"))
+}
+
+// Asks npm once for its built-in registry and remembers the answer.
+fn npm_default_registry(sources: &ConfigSources) -> Option<String> {
+    let cache = sources.default_registry_cache.as_ref()?;
+    if let Ok(saved) = std::fs::read_to_string(cache) {
+        let saved = saved.trim();
+        if !saved.is_empty() {
+            return Some(saved.to_owned());
+        }
+    }
+    let output = Command::new("npm")
+        .args(["config", "get", "registry"])
+        .current_dir(&sources.project_dir)
+        .output()
+        .ok()?;
+    let answer = String::from_utf8(output.stdout).ok()?.trim().to_owned();
+    if !output.status.success() || !answer.contains("://") {
+        return None;
+    }
+    if let Some(parent) = cache.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    // Remembering is an optimisation: failing to write only means asking again next time.
+    let _ = std::fs::write(cache, &answer);
+    Some(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources(dir: &Path) -> ConfigSources {
+        ConfigSources {
+            project_dir: dir.join("project"),
+            home: Some(dir.join("home")),
+            global_config: Some(dir.join("global").join("npmrc")),
+            ..Default::default()
+        }
+    }
+
+    fn write(path: PathBuf, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn chain_priority_project_over_user_over_global_env_over_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        write(
+            d.join("global/npmrc"),
+            "registry=http://global/\ncafile=/g.pem\na=global\n",
+        );
+        write(d.join("home/.npmrc"), "registry=http://user\nb=user\n");
+        write(
+            d.join("project/.npmrc"),
+            "@my:registry=http://scoped/\nomit-lockfile-registry-resolved=true\n",
+        );
+        let mut s = sources(d);
+        let config = Config::load(&s).unwrap();
+        assert_eq!(config.registry(), "http://user/");
+        assert_eq!(config.get("a"), Some("global"));
+        assert_eq!(config.registry_for("@my/pkg"), "http://scoped/");
+        assert_eq!(config.registry_for("plain"), "http://user/");
+        assert!(config.omit_lockfile_registry_resolved());
+        assert_eq!(config.ca_files(), vec![PathBuf::from("/g.pem")]);
+
+        s.env
+            .insert("npm_config_registry".into(), "http://env".into());
+        s.env
+            .insert("NODE_EXTRA_CA_CERTS".into(), "/extra.pem".into());
+        assert_eq!(Config::load(&s).unwrap().registry(), "http://env/");
+        assert_eq!(Config::load(&s).unwrap().ca_files().len(), 2);
+        s.overrides.insert("registry".into(), "http://flag/".into());
+        assert_eq!(Config::load(&s).unwrap().registry(), "http://flag/");
+    }
+
+    #[test]
+    fn env_keys_are_translated() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = sources(dir.path());
+        s.env
+            .insert("npm_config_registry".into(), "http://r/".into());
+        s.env.insert("NPM_CONFIG_STRICT_SSL".into(), "false".into());
+        let config = Config::load(&s).unwrap();
+        assert!(!config.strict_ssl());
+    }
+
+    #[test]
+    fn no_registry_anywhere_without_npm_fallback_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Config::load(&sources(dir.path())).unwrap_err();
+        assert!(matches!(err, ConfigError::NoRegistry));
+    }
+
+    #[test]
+    fn cached_default_registry_is_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = sources(dir.path());
+        let cache = dir.path().join("cache/default-registry");
+        write(cache.clone(), "http://remembered:1/\n");
+        s.default_registry_cache = Some(cache);
+        assert_eq!(Config::load(&s).unwrap().registry(), "http://remembered:1/");
+    }
+
+    #[test]
+    fn credentials_by_nerf_dart() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        write(
+            d.join("project/.npmrc"),
+            "registry=http://r/\n//reg.example/npm/:_authToken=tok\n//other/:username=u\n//other/:_password=cA==\n",
+        );
+        let config = Config::load(&sources(d)).unwrap();
+        assert_eq!(
+            config
+                .authorization_for("https://reg.example/npm/pkg/-/pkg-1.0.0.tgz")
+                .as_deref(),
+            Some("Bearer tok")
+        );
+        assert_eq!(
+            config.authorization_for("https://other/x").as_deref(),
+            Some(&*format!("Basic {}", STANDARD.encode("u:p")))
+        );
+        assert_eq!(config.authorization_for("https://nobody/x"), None);
+    }
+}

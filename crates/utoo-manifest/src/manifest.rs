@@ -1,0 +1,236 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The kinds of dependency edges npm knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DepKind {
+    Prod,
+    Dev,
+    Optional,
+    Peer,
+    PeerOptional,
+}
+
+impl DepKind {
+    pub fn is_optional(self) -> bool {
+        matches!(self, DepKind::Optional | DepKind::PeerOptional)
+    }
+    pub fn is_peer(self) -> bool {
+        matches!(self, DepKind::Peer | DepKind::PeerOptional)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerMeta {
+    #[serde(default)]
+    pub optional: bool,
+}
+
+/// A package.json, or one version entry of a packument (the same shape, with `dist`).
+///
+/// Fields npm copies into the lockfile are kept as raw JSON (`bin`, `engines`, `funding`,
+/// `license`) so they round-trip exactly as the author wrote them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default, deserialize_with = "lenient_map")]
+    pub dependencies: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "lenient_map")]
+    pub dev_dependencies: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "lenient_map")]
+    pub optional_dependencies: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "lenient_map")]
+    pub peer_dependencies: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "lenient_peer_meta")]
+    pub peer_dependencies_meta: BTreeMap<String, PeerMeta>,
+    #[serde(default, alias = "bundledDependencies")]
+    pub bundle_dependencies: Option<Value>,
+    #[serde(default)]
+    pub bin: Option<Value>,
+    #[serde(default)]
+    pub directories: Option<Value>,
+    #[serde(default)]
+    pub engines: Option<Value>,
+    #[serde(default, deserialize_with = "lenient_list")]
+    pub os: Vec<String>,
+    #[serde(default, deserialize_with = "lenient_list")]
+    pub cpu: Vec<String>,
+    #[serde(default, deserialize_with = "lenient_list")]
+    pub libc: Vec<String>,
+    #[serde(default)]
+    pub license: Option<Value>,
+    #[serde(default)]
+    pub funding: Option<Value>,
+    #[serde(default)]
+    pub deprecated: Option<Value>,
+    #[serde(default)]
+    pub has_install_script: Option<bool>,
+    #[serde(default, deserialize_with = "lenient_map")]
+    pub scripts: BTreeMap<String, String>,
+    #[serde(default)]
+    pub workspaces: Option<Value>,
+    #[serde(default)]
+    pub dist: Option<Dist>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Dist {
+    #[serde(default)]
+    pub tarball: Option<String>,
+    #[serde(default)]
+    pub integrity: Option<String>,
+    #[serde(default)]
+    pub shasum: Option<String>,
+}
+
+impl Manifest {
+    pub fn from_json_slice(bytes: &[u8]) -> serde_json::Result<Self> {
+        serde_json::from_slice(bytes)
+    }
+
+    /// All dependency edges of this package with their kind, as npm builds them: a name in
+    /// both `dependencies` and `optionalDependencies` is optional; peers carry their meta.
+    /// Dev dependencies only count for the root project (`include_dev`).
+    pub fn edges(&self, include_dev: bool) -> Vec<(String, String, DepKind)> {
+        let mut out: BTreeMap<String, (String, DepKind)> = BTreeMap::new();
+        if include_dev {
+            for (name, spec) in &self.dev_dependencies {
+                out.insert(name.clone(), (spec.clone(), DepKind::Dev));
+            }
+        }
+        for (name, spec) in &self.peer_dependencies {
+            let optional = self
+                .peer_dependencies_meta
+                .get(name)
+                .is_some_and(|m| m.optional);
+            let kind = if optional {
+                DepKind::PeerOptional
+            } else {
+                DepKind::Peer
+            };
+            out.insert(name.clone(), (spec.clone(), kind));
+        }
+        for (name, spec) in &self.dependencies {
+            out.insert(name.clone(), (spec.clone(), DepKind::Prod));
+        }
+        for (name, spec) in &self.optional_dependencies {
+            out.insert(name.clone(), (spec.clone(), DepKind::Optional));
+        }
+        // peerDependenciesMeta may mark a peer optional that is not listed in peerDependencies:
+        // npm then treats it as an optional peer with spec "*".
+        for (name, meta) in &self.peer_dependencies_meta {
+            if meta.optional && !out.contains_key(name) {
+                out.insert(name.clone(), ("*".into(), DepKind::PeerOptional));
+            }
+        }
+        out.into_iter()
+            .map(|(name, (spec, kind))| (name, spec, kind))
+            .collect()
+    }
+
+    /// Whether installing runs a script: npm's `hasInstallScript` from the registry, or, for a
+    /// package.json read from disk, the presence of an install hook.
+    pub fn has_install_script(&self) -> bool {
+        self.has_install_script.unwrap_or(false)
+            || ["preinstall", "install", "postinstall"]
+                .iter()
+                .any(|s| self.scripts.contains_key(*s))
+    }
+
+    pub fn is_deprecated(&self) -> Option<String> {
+        match &self.deprecated {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(Value::Bool(true)) => Some("deprecated".into()),
+            _ => None,
+        }
+    }
+}
+
+// Published manifests contain every shape imaginable (`"dependencies": []`, nulls, numbers).
+// npm ignores what is not a string map; so do we, instead of failing a whole packument.
+fn lenient_map<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    let value = Value::deserialize(d)?;
+    let mut out = BTreeMap::new();
+    if let Value::Object(map) = value {
+        for (k, v) in map {
+            if let Value::String(s) = v {
+                out.insert(k, s);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn lenient_peer_meta<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, PeerMeta>, D::Error> {
+    let value = Value::deserialize(d)?;
+    let mut out = BTreeMap::new();
+    if let Value::Object(map) = value {
+        for (k, v) in map {
+            let optional = v.get("optional").and_then(Value::as_bool).unwrap_or(false);
+            out.insert(k, PeerMeta { optional });
+        }
+    }
+    Ok(out)
+}
+
+fn lenient_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let value = Value::deserialize(d)?;
+    Ok(match value {
+        Value::String(s) => vec![s],
+        Value::Array(items) => items
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edges_merge_kinds_like_npm() {
+        let m: Manifest = serde_json::from_str(
+            r#"{"name":"x","version":"1.0.0",
+            "dependencies":{"a":"^1","b":"^2"},
+            "optionalDependencies":{"b":"^2"},
+            "peerDependencies":{"c":"*","d":"^1"},
+            "peerDependenciesMeta":{"d":{"optional":true}},
+            "devDependencies":{"e":"1"}}"#,
+        )
+        .unwrap();
+        let edges = m.edges(false);
+        let kinds: Vec<_> = edges.iter().map(|(n, _, k)| (n.as_str(), *k)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("a", DepKind::Prod),
+                ("b", DepKind::Optional),
+                ("c", DepKind::Peer),
+                ("d", DepKind::PeerOptional)
+            ]
+        );
+        assert_eq!(m.edges(true).len(), 5);
+    }
+
+    #[test]
+    fn tolerates_malformed_fields() {
+        let m: Manifest = serde_json::from_str(
+            r#"{"name":"x","version":"1.0.0","dependencies":[],"os":"linux","scripts":null}"#,
+        )
+        .unwrap();
+        assert!(m.dependencies.is_empty());
+        assert_eq!(m.os, vec!["linux"]);
+    }
+}

@@ -1,0 +1,187 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, USER_AGENT};
+use reqwest::StatusCode;
+use utoo_config::Config;
+use utoo_manifest::{registry_name, Packument};
+
+use crate::{tls, RegistryError};
+
+/// npm's corgi format; registries that ignore it send the full document, which parses too.
+const ABBREVIATED: &str =
+    "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
+/// Backoff before each retry of a transient failure (connection error, 429, 5xx).
+const RETRY_DELAYS_MS: [u64; 3] = [150, 600, 2000];
+
+/// One pooled HTTP client for every request of an install.
+#[derive(Clone)]
+pub struct RegistryClient {
+    http: reqwest::Client,
+    config: Arc<Config>,
+}
+
+/// A tarball response whose body has not been read yet.
+pub struct TarballResponse {
+    pub content_length: Option<u64>,
+    pub body: Box<dyn Stream<Item = Result<Bytes, RegistryError>> + Send + Unpin>,
+}
+
+impl RegistryClient {
+    pub fn new(config: Arc<Config>) -> Result<RegistryClient, RegistryError> {
+        let tls = tls::client_config(&config)?;
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .pool_max_idle_per_host(64)
+            .connect_timeout(Duration::from_secs(15))
+            .read_timeout(Duration::from_secs(60))
+            .user_agent(concat!("utoo/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(RegistryError::Client)?;
+        Ok(RegistryClient { http, config })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The URL of a package's packument.
+    pub fn packument_url(&self, name: &str) -> String {
+        format!("{}{}", self.config.registry_for(name), registry_name(name))
+    }
+
+    /// The conventional tarball URL of `name@version` on its configured registry, for lock
+    /// entries written without `resolved` (npm's `omit-lockfile-registry-resolved`).
+    pub fn tarball_url(&self, name: &str, version: &str) -> String {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        format!(
+            "{}{name}/-/{base}-{version}.tgz",
+            self.config.registry_for(name)
+        )
+    }
+
+    /// Fetches and parses a packument. Parsing runs on the blocking pool: a full packument
+    /// can be tens of megabytes and would stall the runtime's sockets.
+    pub async fn packument(&self, name: &str) -> Result<Packument, RegistryError> {
+        let url = self.packument_url(name);
+        let response = self
+            .send_with_retries(&url, Some(HeaderValue::from_static(ABBREVIATED)))
+            .await
+            .map_err(|e| match e {
+                RegistryError::Status { status: 404, url } => RegistryError::NotFound {
+                    name: name.to_owned(),
+                    url,
+                },
+                other => other,
+            })?;
+        let body = self.read_body_with_retries(&url, response).await?;
+        let name = name.to_owned();
+        tokio::task::spawn_blocking(move || {
+            Packument::from_json_slice(&body)
+                .map_err(|source| RegistryError::Parse { name, source })
+        })
+        .await
+        .expect("packument parsing does not panic")
+    }
+
+    /// Starts a tarball download; the caller streams the body.
+    pub async fn tarball(&self, url: &str) -> Result<TarballResponse, RegistryError> {
+        let response = self.send_with_retries(url, None).await?;
+        let content_length = response.content_length();
+        let owned_url = url.to_owned();
+        let body = response.bytes_stream().map(move |chunk| {
+            chunk.map_err(|source| RegistryError::Network {
+                url: owned_url.clone(),
+                source,
+            })
+        });
+        Ok(TarballResponse {
+            content_length,
+            body: Box::new(body),
+        })
+    }
+
+    async fn send_with_retries(
+        &self,
+        url: &str,
+        accept: Option<HeaderValue>,
+    ) -> Result<reqwest::Response, RegistryError> {
+        let mut attempt = 0;
+        loop {
+            let result = self.send_once(url, accept.clone()).await;
+            match result {
+                Err(e) if e.is_transient() && attempt < RETRY_DELAYS_MS.len() => {
+                    tracing::debug!(url, attempt, error = %e, "retrying");
+                    tokio::time::sleep(Duration::from_millis(RETRY_DELAYS_MS[attempt])).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        url: &str,
+        accept: Option<HeaderValue>,
+    ) -> Result<reqwest::Response, RegistryError> {
+        let mut request = self
+            .http
+            .get(url)
+            .header(USER_AGENT, concat!("utoo/", env!("CARGO_PKG_VERSION")));
+        if let Some(accept) = accept {
+            request = request.header(ACCEPT, accept);
+        }
+        if let Some(auth) = self.config.authorization_for(url) {
+            request = request.header(AUTHORIZATION, auth);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|source| RegistryError::Network {
+                url: url.to_owned(),
+                source,
+            })?;
+        match response.status() {
+            status if status.is_success() => Ok(response),
+            StatusCode::NOT_FOUND => Err(RegistryError::Status {
+                url: url.to_owned(),
+                status: 404,
+            }),
+            status => Err(RegistryError::Status {
+                url: url.to_owned(),
+                status: status.as_u16(),
+            }),
+        }
+    }
+
+    // A body cut off mid-transfer is as transient as a refused connection: fetch again.
+    async fn read_body_with_retries(
+        &self,
+        url: &str,
+        mut response: reqwest::Response,
+    ) -> Result<Bytes, RegistryError> {
+        let mut attempt = 0;
+        loop {
+            match response.bytes().await {
+                Ok(body) => return Ok(body),
+                Err(source) if attempt < RETRY_DELAYS_MS.len() => {
+                    tracing::debug!(url, attempt, error = %source, "body failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(RETRY_DELAYS_MS[attempt])).await;
+                    attempt += 1;
+                    response = self
+                        .send_with_retries(url, Some(HeaderValue::from_static(ABBREVIATED)))
+                        .await?;
+                }
+                Err(source) => {
+                    return Err(RegistryError::Network {
+                        url: url.to_owned(),
+                        source,
+                    })
+                }
+            }
+        }
+    }
+}

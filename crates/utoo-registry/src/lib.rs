@@ -1,0 +1,12 @@
+//! Talking to an npm registry: one pooled HTTP client that trusts what npm trusts, with
+//! retries on transient failures; packuments fetched once per name and parsed off the async
+//! runtime; tarballs as byte streams.
+
+mod client;
+mod error;
+mod packuments;
+mod tls;
+
+pub use client::{RegistryClient, TarballResponse};
+pub use error::RegistryError;
+pub use packuments::Packuments;
