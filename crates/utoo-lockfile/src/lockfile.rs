@@ -1,0 +1,274 @@
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::format::to_npm_json;
+use crate::LockEntry;
+
+/// npm's cache of the tree on disk, inside node_modules.
+pub const HIDDEN_LOCKFILE: &str = ".package-lock.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("could not read `{path}`")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{path}` is not valid JSON; fix or delete it and run install again")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("could not write `{path}`")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl LockError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            LockError::Parse { .. } => "EJSONPARSE",
+            _ => "EIO",
+        }
+    }
+}
+
+/// A `package-lock.json` (or the hidden lockfile) in memory.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Lockfile {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    /// The version the file was read with (written files are always 3).
+    pub lockfile_version: u64,
+    /// Install path → entry; `""` is the root project.
+    pub packages: BTreeMap<String, LockEntry>,
+}
+
+impl Lockfile {
+    /// Reads a lockfile; `Ok(None)` when there is none.
+    pub fn read(path: &Path) -> Result<Option<Lockfile>, LockError> {
+        let text = match std::fs::read(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(LockError::Read {
+                    path: path.into(),
+                    source,
+                })
+            }
+        };
+        let parse = |source| LockError::Parse {
+            path: path.into(),
+            source,
+        };
+        let value: Value = serde_json::from_slice(&text).map_err(parse)?;
+        Lockfile::from_value(value).map(Some).map_err(parse)
+    }
+
+    pub fn from_value(value: Value) -> Result<Lockfile, serde_json::Error> {
+        let str_field = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_owned);
+        let lockfile_version = value
+            .get("lockfileVersion")
+            .and_then(Value::as_u64)
+            .unwrap_or(1);
+        let packages = match value.get("packages") {
+            Some(Value::Object(map)) => map
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), serde_json::from_value(v.clone())?)))
+                .collect::<Result<BTreeMap<_, _>, serde_json::Error>>()?,
+            _ => from_v1(&value),
+        };
+        Ok(Lockfile {
+            name: str_field("name"),
+            version: str_field("version"),
+            lockfile_version,
+            packages,
+        })
+    }
+
+    /// The JSON text npm would write (v3). `hidden` drops the root entry, as npm does for
+    /// `node_modules/.package-lock.json`. `omit_resolved` drops registry `resolved` URLs
+    /// (`omit-lockfile-registry-resolved`).
+    pub fn to_json(&self, indent: &str, hidden: bool, omit_resolved: bool) -> String {
+        let mut top = Map::new();
+        if let Some(name) = &self.name {
+            top.insert("name".into(), Value::String(name.clone()));
+        }
+        if let Some(version) = &self.version {
+            top.insert("version".into(), Value::String(version.clone()));
+        }
+        top.insert("lockfileVersion".into(), Value::from(3));
+        top.insert("requires".into(), Value::Bool(true));
+        let mut packages = Map::new();
+        for (path, entry) in &self.packages {
+            if hidden && path.is_empty() {
+                continue;
+            }
+            let mut value = serde_json::to_value(entry).expect("lock entries serialise");
+            if omit_resolved && !entry.link && !path.is_empty() {
+                if let Some(obj) = value.as_object_mut() {
+                    obj.remove("resolved");
+                }
+            }
+            packages.insert(path.clone(), value);
+        }
+        top.insert("packages".into(), Value::Object(packages));
+        to_npm_json(&Value::Object(top), indent)
+    }
+
+    /// Writes atomically (temp file + rename) so an interrupted install never leaves half a
+    /// lockfile. Returns whether the content changed.
+    pub fn write(&self, path: &Path, text: &str) -> Result<bool, LockError> {
+        if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+            return Ok(false);
+        }
+        let err = |source| LockError::Write {
+            path: path.into(),
+            source,
+        };
+        let tmp = path.with_extension(format!("json.utoo-{}", std::process::id()));
+        std::fs::write(&tmp, text).map_err(err)?;
+        std::fs::rename(&tmp, path).map_err(err)?;
+        Ok(true)
+    }
+}
+
+/// npm infers the lockfile's indent from package.json's first indented line.
+pub fn detect_indent(package_json: &str) -> String {
+    let after_brace = package_json.trim_start().strip_prefix('{').unwrap_or("");
+    let rest = after_brace.trim_start_matches(['\r', '\n']);
+    let indent: String = rest
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    if indent.is_empty() {
+        "  ".into()
+    } else {
+        indent
+    }
+}
+
+// lockfileVersion 1 nests `dependencies`; flatten it into install paths.
+fn from_v1(value: &Value) -> BTreeMap<String, LockEntry> {
+    let mut out = BTreeMap::new();
+    out.insert(String::new(), LockEntry::default());
+    fn walk(deps: &Map<String, Value>, prefix: &str, out: &mut BTreeMap<String, LockEntry>) {
+        for (name, dep) in deps {
+            let path = if prefix.is_empty() {
+                format!("node_modules/{name}")
+            } else {
+                format!("{prefix}/node_modules/{name}")
+            };
+            let get = |k: &str| dep.get(k).and_then(Value::as_str).map(str::to_owned);
+            let flag = |k: &str| dep.get(k).and_then(Value::as_bool).unwrap_or(false);
+            let mut entry = LockEntry {
+                version: get("version"),
+                resolved: get("resolved"),
+                integrity: get("integrity"),
+                dev: flag("dev"),
+                optional: flag("optional"),
+                in_bundle: flag("bundled"),
+                ..LockEntry::default()
+            };
+            // v1 aliases: `"version": "npm:real@1.2.3"`.
+            if let Some(alias) = entry
+                .version
+                .as_deref()
+                .and_then(|v| v.strip_prefix("npm:"))
+            {
+                if let Some(at) = alias.rfind('@').filter(|i| *i > 0) {
+                    entry.name = Some(alias[..at].to_owned());
+                    entry.version = Some(alias[at + 1..].to_owned());
+                }
+            }
+            if let Some(Value::Object(requires)) = dep.get("requires") {
+                for (n, s) in requires {
+                    if let Some(s) = s.as_str() {
+                        entry.dependencies.insert(n.clone(), s.to_owned());
+                    }
+                }
+            }
+            out.insert(path.clone(), entry);
+            if let Some(Value::Object(children)) = dep.get("dependencies") {
+                walk(children, &path, out);
+            }
+        }
+    }
+    if let Some(Value::Object(deps)) = value.get("dependencies") {
+        walk(deps, "", &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_v1_and_writes_v3() {
+        let v1 = json!({
+            "name": "app", "version": "1.0.0", "lockfileVersion": 1, "requires": true,
+            "dependencies": {
+                "a": {"version": "1.0.0", "integrity": "sha512-a", "requires": {"b": "^2"},
+                      "dependencies": {"b": {"version": "2.0.0", "dev": true}}},
+                "alias": {"version": "npm:real@3.0.0"}
+            }
+        });
+        let lock = Lockfile::from_value(v1).unwrap();
+        assert_eq!(lock.lockfile_version, 1);
+        assert_eq!(lock.packages["node_modules/a"].dependencies["b"], "^2");
+        assert!(lock.packages["node_modules/a/node_modules/b"].dev);
+        assert_eq!(
+            lock.packages["node_modules/alias"].name.as_deref(),
+            Some("real")
+        );
+        let text = lock.to_json("  ", false, false);
+        assert!(text.starts_with("{\n  \"name\": \"app\",\n  \"version\": \"1.0.0\",\n  \"lockfileVersion\": 3,\n  \"requires\": true,\n  \"packages\": {\n    \"\": {"));
+        let hidden = lock.to_json("  ", true, false);
+        assert!(!hidden.contains("\"\": {"));
+        let reread = Lockfile::from_value(serde_json::from_str(&text).unwrap()).unwrap();
+        assert_eq!(reread.packages, lock.packages);
+    }
+
+    #[test]
+    fn omits_registry_resolved_on_request_and_keeps_unknown_keys() {
+        let lock = Lockfile::from_value(json!({
+            "lockfileVersion": 3,
+            "packages": {
+                "": {"name": "app"},
+                "node_modules/a": {"version": "1.0.0", "resolved": "http://r/a.tgz", "futureKey": 1}
+            }
+        }))
+        .unwrap();
+        let text = lock.to_json("  ", false, true);
+        assert!(!text.contains("http://r/a.tgz"));
+        assert!(text.contains("\"futureKey\": 1"));
+        assert!(lock.to_json("  ", false, false).contains("http://r/a.tgz"));
+    }
+
+    #[test]
+    fn indent_follows_package_json() {
+        assert_eq!(detect_indent("{\n    \"name\": 1}"), "    ");
+        assert_eq!(detect_indent("{\n\t\"name\": 1}"), "\t");
+        assert_eq!(detect_indent("{\"name\":1}"), "  ");
+    }
+
+    #[test]
+    fn write_is_atomic_and_reports_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("package-lock.json");
+        let lock = Lockfile::default();
+        let text = lock.to_json("  ", false, false);
+        assert!(lock.write(&path, &text).unwrap());
+        assert!(!lock.write(&path, &text).unwrap());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,18 @@
+//! Resolution: from a package.json to the hoisted tree npm would build, written as the
+//! `packages` map of a v3 lockfile.
+//!
+//! Packuments come through [`PackumentSource`], so the rules are tested without HTTP.
+
+mod error;
+mod provider;
+mod resolve;
+mod satisfies;
+mod tree;
+
+pub use error::ResolveError;
+pub use provider::{PackumentSource, SourceError};
+pub use resolve::{resolve, ResolveOptions, Resolved};
+pub use satisfies::satisfies;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,366 @@
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BinaryHeap, HashSet};
+use std::sync::Arc;
+
+use nodejs_semver::Version;
+use utoo_events::{Event, Phase, Reporter};
+use utoo_lockfile::{calc_dep_flags, locale_cmp, LockEntry, Lockfile};
+use utoo_manifest::{DepKind, Manifest, Packument, Spec};
+
+use crate::satisfies::satisfies;
+use crate::tree::{Node, NodeId, Tree};
+use crate::{PackumentSource, ResolveError};
+
+#[derive(Debug, Clone, Default)]
+pub struct ResolveOptions {
+    /// npm's `--legacy-peer-deps`: peers are neither installed nor checked.
+    pub legacy_peer_deps: bool,
+    /// npm's `--force`: peer conflicts are warnings.
+    pub force: bool,
+    /// The running Node, for `engines.node` preferences.
+    pub node_version: Option<Version>,
+}
+
+/// The resolved tree, as lockfile entries keyed by install path (the root is `""`).
+#[derive(Debug)]
+pub struct Resolved {
+    pub packages: BTreeMap<String, LockEntry>,
+    /// `(code, message)` pairs worth showing the user.
+    pub warnings: Vec<(String, String)>,
+}
+
+/// Builds the tree npm would build for `root`: breadth-first by depth then path, each
+/// dependency placed as high as it can go without conflicting with or shadowing what is
+/// already there; peers placed beside their dependent. Versions from `locked` are kept when
+/// they still satisfy.
+pub async fn resolve<S: PackumentSource>(
+    root: &Manifest,
+    locked: Option<&Lockfile>,
+    source: &S,
+    options: &ResolveOptions,
+    reporter: &dyn Reporter,
+) -> Result<Resolved, ResolveError> {
+    let mut resolver = Resolver {
+        source,
+        options,
+        reporter,
+        preferred: preferred_versions(locked),
+        warnings: Vec::new(),
+        warned: HashSet::new(),
+    };
+    resolver.run(root).await
+}
+
+struct Resolver<'a, S> {
+    source: &'a S,
+    options: &'a ResolveOptions,
+    reporter: &'a dyn Reporter,
+    /// Versions an existing lockfile had for each package name.
+    preferred: BTreeMap<String, Vec<String>>,
+    warnings: Vec<(String, String)>,
+    warned: HashSet<String>,
+}
+
+#[derive(PartialEq, Eq)]
+struct QueueKey(usize, String);
+
+impl Ord for QueueKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0
+            .cmp(&other.0)
+            .then_with(|| locale_cmp(&self.1, &other.1))
+    }
+}
+impl PartialOrd for QueueKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<S: PackumentSource> Resolver<'_, S> {
+    async fn run(&mut self, root: &Manifest) -> Result<Resolved, ResolveError> {
+        let mut root_entry = LockEntry::from_manifest(&root.name, root);
+        root_entry.name = (!root.name.is_empty()).then(|| root.name.clone());
+        root_entry.resolved = None;
+        root_entry.integrity = None;
+        root_entry.deprecated = None;
+        root_entry.dev_dependencies = root.dev_dependencies.clone();
+        let root_edges = root.edges(true);
+        self.prefetch_edges(&root_edges);
+        let mut tree = Tree::new(Node {
+            name: root.name.clone(),
+            real_name: root.name.clone(),
+            version: root.version.clone(),
+            parent: None,
+            children: BTreeMap::new(),
+            depth: 0,
+            path: String::new(),
+            edges: root_edges,
+            entry: root_entry,
+        });
+
+        let mut queue = BinaryHeap::from([Reverse((QueueKey(0, String::new()), 0))]);
+        let mut done = 0u64;
+        while let Some(Reverse((_, id))) = queue.pop() {
+            let edges = tree.nodes[id].edges.clone();
+            for (name, spec, kind) in edges {
+                if let Some(new_id) = self.resolve_edge(&mut tree, id, &name, &spec, kind).await? {
+                    let node = &tree.nodes[new_id];
+                    queue.push(Reverse((QueueKey(node.depth, node.path.clone()), new_id)));
+                }
+            }
+            done += 1;
+            self.reporter.on_event(&Event::Progress {
+                phase: Phase::Resolve,
+                done,
+                total: tree.nodes.len() as u64,
+                package: (id != 0).then(|| {
+                    let n = &tree.nodes[id];
+                    format!("{}@{}", n.real_name, n.version)
+                }),
+            });
+        }
+
+        let mut packages = BTreeMap::new();
+        for node in tree.nodes {
+            packages.insert(node.path, node.entry);
+        }
+        calc_dep_flags(&mut packages);
+        Ok(Resolved {
+            packages,
+            warnings: std::mem::take(&mut self.warnings),
+        })
+    }
+
+    /// Makes `name` resolvable from node `id`; returns a newly placed node.
+    async fn resolve_edge(
+        &mut self,
+        tree: &mut Tree,
+        id: NodeId,
+        name: &str,
+        spec: &str,
+        kind: DepKind,
+    ) -> Result<Option<NodeId>, ResolveError> {
+        if kind.is_peer() && self.options.legacy_peer_deps {
+            return Ok(None);
+        }
+        let base = tree.resolve_base(id, kind);
+        if let Some(found) = tree.lookup(base, name) {
+            let f = &tree.nodes[found];
+            if satisfies(name, spec, &f.real_name, &f.version) {
+                return Ok(None);
+            }
+            if kind.is_peer() {
+                return self
+                    .peer_conflict(tree, id, found, name, spec)
+                    .map(|()| None);
+            }
+        } else if kind == DepKind::PeerOptional {
+            // Optional peers are checked when present, never installed for their own sake.
+            return Ok(None);
+        }
+        let required_by = describe(tree, id);
+        let Some((packument, version)) = self.pick(name, spec, kind, &required_by).await? else {
+            return Ok(None);
+        };
+        let manifest = &packument.versions[&version];
+
+        // Walk up from the start while the next level up can take the package.
+        let mut target = base;
+        if tree.nodes[target].children.contains_key(name) {
+            self.warn(
+                "ERESOLVE",
+                format!("{required_by} needs {name}@{spec} where another version already sits; keeping it"),
+            );
+            return Ok(None);
+        }
+        while let Some(up) = tree.nodes[target].parent {
+            // Another version already there, or hoisting would hide the copy someone below uses.
+            if tree.nodes[up].children.contains_key(name)
+                || tree.would_shadow(up, name, &manifest.name, &manifest.version)
+            {
+                break;
+            }
+            target = up;
+        }
+        if let Some(message) = manifest.is_deprecated() {
+            self.warn(
+                "EDEPRECATED",
+                format!("{}@{}: {message}", manifest.name, manifest.version),
+            );
+        }
+        let edges = manifest.edges(false);
+        self.prefetch_edges(&edges);
+        let entry = LockEntry::from_manifest(name, manifest);
+        let node = Node {
+            name: name.to_owned(),
+            real_name: manifest.name.clone(),
+            version: manifest.version.clone(),
+            parent: None,
+            children: BTreeMap::new(),
+            depth: 0,
+            path: String::new(),
+            edges,
+            entry,
+        };
+        Ok(Some(tree.add(target, node)))
+    }
+
+    /// Chooses the version for `name@spec`; `None` for an optional dependency that cannot
+    /// be had (npm skips those).
+    async fn pick(
+        &mut self,
+        name: &str,
+        spec: &str,
+        kind: DepKind,
+        required_by: &str,
+    ) -> Result<Option<(Arc<Packument>, String)>, ResolveError> {
+        let (real, req) = match Spec::parse(name, spec)? {
+            Spec::Registry { name, req } => (name, req),
+            Spec::Unsupported { kind: spec_kind } => {
+                let error = ResolveError::Unsupported {
+                    name: name.into(),
+                    spec: spec.into(),
+                    required_by: required_by.into(),
+                    kind: spec_kind,
+                };
+                return self.optional_or(kind, error);
+            }
+        };
+        let packument = match self.source.get(&real).await {
+            Ok(p) => p,
+            Err(e) => {
+                let error = ResolveError::Fetch {
+                    name: real,
+                    required_by: required_by.into(),
+                    code: e.code,
+                    message: e.message,
+                };
+                return self.optional_or(kind, error);
+            }
+        };
+        let preferred = self.preferred.get(&real).and_then(|versions| {
+            versions
+                .iter()
+                .filter(|v| packument.versions.contains_key(*v))
+                .filter(|v| satisfies(name, spec, &real, v))
+                .filter_map(|v| Version::parse(v).ok().map(|parsed| (parsed, v)))
+                .max_by(|a, b| a.0.cmp(&b.0))
+                .map(|(_, v)| v.clone())
+        });
+        let chosen = preferred.or_else(|| {
+            packument
+                .pick(&req, self.options.node_version.as_ref())
+                .map(|m| m.version.clone())
+        });
+        let Some(version) = chosen else {
+            let error = ResolveError::NoMatch {
+                name: real,
+                spec: spec.into(),
+                required_by: required_by.into(),
+            };
+            return self.optional_or(kind, error);
+        };
+        Ok(Some((packument, version)))
+    }
+
+    fn optional_or<T>(
+        &mut self,
+        kind: DepKind,
+        error: ResolveError,
+    ) -> Result<Option<T>, ResolveError> {
+        if kind.is_optional() {
+            self.warn(
+                "EOPTIONALSKIPPED",
+                format!("skipping optional dependency: {error}"),
+            );
+            Ok(None)
+        } else {
+            Err(error)
+        }
+    }
+
+    fn peer_conflict(
+        &mut self,
+        tree: &Tree,
+        dependent: NodeId,
+        found: NodeId,
+        name: &str,
+        spec: &str,
+    ) -> Result<(), ResolveError> {
+        let f = &tree.nodes[found];
+        let found_for = tree
+            .dependents
+            .get(name)
+            .and_then(|ds| {
+                ds.iter()
+                    .find(|d| **d != dependent && tree.lookup(**d, name) == Some(found))
+            })
+            .map(|d| describe(tree, *d))
+            .unwrap_or_else(|| "another package".into());
+        let error = ResolveError::PeerConflict {
+            dependent: describe(tree, dependent),
+            name: name.into(),
+            wanted: spec.into(),
+            found: format!("{}@{}", f.real_name, f.version),
+            found_for,
+        };
+        // npm fails when both sides are the project's own direct dependencies.
+        let direct = tree.nodes[dependent].depth == 1 && f.depth == 1;
+        if direct && !self.options.force {
+            return Err(error);
+        }
+        self.warn("ERESOLVE", error.to_string());
+        Ok(())
+    }
+
+    fn prefetch_edges(&self, edges: &[(String, String, DepKind)]) {
+        for (name, spec, kind) in edges {
+            if *kind == DepKind::PeerOptional || (kind.is_peer() && self.options.legacy_peer_deps) {
+                continue;
+            }
+            if let Ok(Spec::Registry { name: real, .. }) = Spec::parse(name, spec) {
+                self.source.prefetch(&real);
+            }
+        }
+    }
+
+    fn warn(&mut self, code: &str, message: String) {
+        if self.warned.insert(message.clone()) {
+            self.reporter.on_event(&Event::Warning {
+                code: code.into(),
+                message: message.clone(),
+            });
+            self.warnings.push((code.into(), message));
+        }
+    }
+}
+
+fn describe(tree: &Tree, id: NodeId) -> String {
+    let n = &tree.nodes[id];
+    if id == 0 {
+        "the root project".into()
+    } else {
+        format!("{}@{}", n.real_name, n.version)
+    }
+}
+
+fn preferred_versions(locked: Option<&Lockfile>) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let Some(lock) = locked else {
+        return out;
+    };
+    for (path, entry) in &lock.packages {
+        if path.is_empty() || entry.link {
+            continue;
+        }
+        let name = entry
+            .name
+            .clone()
+            .unwrap_or_else(|| utoo_lockfile::entry_name(path).to_owned());
+        if let Some(version) = &entry.version {
+            out.entry(name).or_default().push(version.clone());
+        }
+    }
+    out
+}

@@ -1,0 +1,139 @@
+use std::collections::{BTreeMap, HashMap};
+
+use utoo_lockfile::LockEntry;
+use utoo_manifest::DepKind;
+
+use crate::satisfies::satisfies;
+
+pub(crate) type NodeId = usize;
+
+/// A package placed in the tree being built.
+#[derive(Debug)]
+pub(crate) struct Node {
+    /// The folder name (the alias for aliased packages).
+    pub name: String,
+    pub real_name: String,
+    pub version: String,
+    pub parent: Option<NodeId>,
+    pub children: BTreeMap<String, NodeId>,
+    pub depth: usize,
+    pub path: String,
+    pub edges: Vec<(String, String, DepKind)>,
+    pub entry: LockEntry,
+}
+
+/// The tree as an arena; node 0 is the root project.
+#[derive(Debug, Default)]
+pub(crate) struct Tree {
+    pub nodes: Vec<Node>,
+    /// For each dependency name, every node that has an edge to it: what the shadowing check
+    /// must look at before hoisting a new copy of that name.
+    pub dependents: HashMap<String, Vec<NodeId>>,
+}
+
+impl Tree {
+    pub fn new(root: Node) -> Tree {
+        let mut tree = Tree::default();
+        tree.register_edges(0, &root.edges);
+        tree.nodes.push(root);
+        tree
+    }
+
+    fn register_edges(&mut self, id: NodeId, edges: &[(String, String, DepKind)]) {
+        for (name, _, _) in edges {
+            self.dependents.entry(name.clone()).or_default().push(id);
+        }
+    }
+
+    pub fn add(&mut self, parent: NodeId, mut node: Node) -> NodeId {
+        let id = self.nodes.len();
+        let parent_path = &self.nodes[parent].path;
+        node.path = if parent_path.is_empty() {
+            format!("node_modules/{}", node.name)
+        } else {
+            format!("{parent_path}/node_modules/{}", node.name)
+        };
+        node.parent = Some(parent);
+        node.depth = self.nodes[parent].depth + 1;
+        self.register_edges(id, &node.edges);
+        self.nodes[parent].children.insert(node.name.clone(), id);
+        self.nodes.push(node);
+        id
+    }
+
+    /// Node resolution: `name` as seen from `from`'s folder.
+    pub fn lookup(&self, from: NodeId, name: &str) -> Option<NodeId> {
+        let mut cur = Some(from);
+        while let Some(id) = cur {
+            if let Some(child) = self.nodes[id].children.get(name) {
+                return Some(*child);
+            }
+            cur = self.nodes[id].parent;
+        }
+        None
+    }
+
+    pub fn is_within(&self, node: NodeId, ancestor: NodeId) -> bool {
+        let mut cur = Some(node);
+        while let Some(id) = cur {
+            if id == ancestor {
+                return true;
+            }
+            cur = self.nodes[id].parent;
+        }
+        false
+    }
+
+    /// Where an edge of `node` resolves from: a peer is looked up beside its dependent.
+    pub fn resolve_base(&self, node: NodeId, kind: DepKind) -> NodeId {
+        if kind.is_peer() {
+            self.nodes[node].parent.unwrap_or(node)
+        } else {
+            node
+        }
+    }
+
+    /// Whether putting `real_name@version` into `level`'s node_modules would take a
+    /// satisfying copy away from any package below `level` that uses one from higher up
+    /// (arborist's checkNoCurrent) or break `level`'s own edge.
+    pub fn would_shadow(&self, level: NodeId, name: &str, real_name: &str, version: &str) -> bool {
+        let Some(dependents) = self.dependents.get(name) else {
+            return false;
+        };
+        for &dependent in dependents {
+            if !self.is_within(dependent, level) {
+                continue;
+            }
+            for (edge_name, spec, kind) in &self.nodes[dependent].edges {
+                if edge_name != name {
+                    continue;
+                }
+                let base = self.resolve_base(dependent, *kind);
+                if !self.is_within(base, level) {
+                    continue;
+                }
+                let Some(current) = self.lookup(base, name) else {
+                    // `level` itself needs another version of `name`: it cannot host this one.
+                    if base == level
+                        && !kind.is_optional()
+                        && !satisfies(name, spec, real_name, version)
+                    {
+                        return true;
+                    }
+                    continue;
+                };
+                let current_parent = self.nodes[current]
+                    .parent
+                    .expect("placed nodes have parents");
+                // A copy inside `level`'s subtree stays closer than the new one.
+                if current_parent != level && self.is_within(current_parent, level) {
+                    continue;
+                }
+                if !satisfies(name, spec, real_name, version) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
