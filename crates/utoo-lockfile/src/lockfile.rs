@@ -23,6 +23,8 @@ pub enum LockError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("`{path}` has a package path `{key}` that leaves the project; the lockfile is corrupt or hostile, delete it and install again")]
+    BadPath { path: PathBuf, key: String },
     #[error("could not write `{path}`")]
     Write {
         path: PathBuf,
@@ -69,7 +71,14 @@ impl Lockfile {
             source,
         };
         let value: Value = serde_json::from_slice(&text).map_err(parse)?;
-        Lockfile::from_value(value).map(Some).map_err(parse)
+        let lock = Lockfile::from_value(value).map_err(parse)?;
+        if let Some(key) = lock.packages.keys().find(|k| !is_safe_package_path(k)) {
+            return Err(LockError::BadPath {
+                path: path.into(),
+                key: key.clone(),
+            });
+        }
+        Ok(Some(lock))
     }
 
     pub fn from_value(value: Value) -> Result<Lockfile, serde_json::Error> {
@@ -138,6 +147,16 @@ impl Lockfile {
         std::fs::rename(&tmp, path).map_err(err)?;
         Ok(true)
     }
+}
+
+/// A `packages` key must stay inside the project: relative, no `..`, no empty segments.
+pub fn is_safe_package_path(key: &str) -> bool {
+    key.is_empty()
+        || (!key.starts_with('/')
+            && !key.contains('\\')
+            && key
+                .split('/')
+                .all(|part| !part.is_empty() && part != "." && part != ".."))
 }
 
 /// npm infers the lockfile's indent from package.json's first indented line.
@@ -252,6 +271,31 @@ mod tests {
         assert!(!text.contains("http://r/a.tgz"));
         assert!(text.contains("\"futureKey\": 1"));
         assert!(lock.to_json("  ", false, false).contains("http://r/a.tgz"));
+    }
+
+    #[test]
+    fn rejects_paths_leaving_the_project() {
+        assert!(is_safe_package_path("node_modules/@s/a/node_modules/b"));
+        assert!(is_safe_package_path("packages/app"));
+        for bad in [
+            "node_modules/../../etc",
+            "/abs",
+            "node_modules//x",
+            "node_modules/a\\..\\b",
+        ] {
+            assert!(!is_safe_package_path(bad), "{bad}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("package-lock.json");
+        std::fs::write(
+            &path,
+            r#"{"lockfileVersion":3,"packages":{"node_modules/../../x":{"version":"1.0.0"}}}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            Lockfile::read(&path),
+            Err(LockError::BadPath { .. })
+        ));
     }
 
     #[test]

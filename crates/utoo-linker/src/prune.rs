@@ -1,0 +1,123 @@
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+use crate::LinkError;
+
+/// Removes the package at `path` (relative to `root`, always under a `node_modules`).
+/// Refuses anything else: a bug upstream must never delete the user's files.
+pub fn remove_package(root: &Path, path: &str) -> Result<(), LinkError> {
+    assert!(
+        path.starts_with("node_modules/") && !path.split('/').any(|p| p == ".." || p.is_empty()),
+        "refusing to remove `{path}`, which is not a package path"
+    );
+    let abs = root.join(path);
+    match fs::symlink_metadata(&abs) {
+        Ok(meta) if meta.is_dir() => {
+            fs::remove_dir_all(&abs).map_err(|e| LinkError::io("remove", &abs, e))
+        }
+        Ok(_) => fs::remove_file(&abs).map_err(|e| LinkError::io("remove", &abs, e)),
+        Err(_) => Ok(()),
+    }?;
+    // An emptied scope folder goes too.
+    if let Some(parent) = abs.parent() {
+        if parent
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('@'))
+        {
+            let _ = fs::remove_dir(parent);
+        }
+    }
+    Ok(())
+}
+
+/// Removes every package folder under `root`'s node_modules tree that is not in `keep`
+/// (npm prunes extraneous packages). Dot-folders (`.bin`, `.cache`) are left alone.
+/// Returns the removed paths.
+pub fn remove_extraneous(root: &Path, keep: &BTreeSet<String>) -> Result<Vec<String>, LinkError> {
+    let mut removed = Vec::new();
+    walk(root, "", keep, &mut removed)?;
+    Ok(removed)
+}
+
+fn walk(
+    root: &Path,
+    package: &str,
+    keep: &BTreeSet<String>,
+    removed: &mut Vec<String>,
+) -> Result<(), LinkError> {
+    let nm = if package.is_empty() {
+        "node_modules".to_owned()
+    } else {
+        format!("{package}/node_modules")
+    };
+    let Ok(entries) = fs::read_dir(root.join(&nm)) else {
+        return Ok(());
+    };
+    let mut names = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        if name.starts_with('@') {
+            if let Ok(scoped) = fs::read_dir(entry.path()) {
+                for s in scoped.flatten() {
+                    names.push(format!("{name}/{}", s.file_name().to_string_lossy()));
+                }
+            }
+        } else {
+            names.push(name);
+        }
+    }
+    for name in names {
+        let path = format!("{nm}/{name}");
+        if keep.contains(&path) {
+            walk(root, &path, keep, removed)?;
+        } else {
+            remove_package(root, &path)?;
+            removed.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prunes_only_extraneous_package_folders() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        for dir in [
+            "node_modules/keep/node_modules/gone",
+            "node_modules/@s/old",
+            "node_modules/.cache/x",
+            "node_modules/extra",
+        ] {
+            fs::create_dir_all(r.join(dir)).unwrap();
+        }
+        fs::write(r.join("outside.txt"), "mine").unwrap();
+        let keep: BTreeSet<String> = ["node_modules/keep".to_string()].into();
+        let mut removed = remove_extraneous(r, &keep).unwrap();
+        removed.sort();
+        assert_eq!(
+            removed,
+            [
+                "node_modules/@s/old",
+                "node_modules/extra",
+                "node_modules/keep/node_modules/gone"
+            ]
+        );
+        assert!(r.join("node_modules/.cache/x").is_dir());
+        assert!(!r.join("node_modules/@s").exists());
+        assert!(r.join("outside.txt").exists());
+    }
+
+    #[test]
+    #[should_panic(expected = "refusing")]
+    fn never_removes_outside_node_modules() {
+        let _ = remove_package(Path::new("/tmp"), "src/../..");
+    }
+}

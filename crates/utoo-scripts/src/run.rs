@@ -1,0 +1,311 @@
+use std::collections::VecDeque;
+use std::process::Stdio;
+use std::sync::Arc;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+use tokio::sync::Semaphore;
+use utoo_events::{Event, Reporter};
+
+use crate::{ScriptEnv, ScriptJob};
+
+/// Lines of output kept for the error message of a failing script.
+const TAIL_LINES: usize = 40;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptError {
+    #[error("`{package}` {event} script failed ({status}): `{command}`\n{output}")]
+    Failed {
+        package: String,
+        event: String,
+        command: String,
+        status: String,
+        output: String,
+    },
+    #[error("could not start the {event} script of `{package}`")]
+    Spawn {
+        package: String,
+        event: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ScriptError {
+    pub fn code(&self) -> &'static str {
+        "ELIFECYCLE"
+    }
+}
+
+/// What running the scripts of an install did.
+#[derive(Debug, Default, Clone)]
+pub struct ScriptOutcome {
+    pub ran: u64,
+    /// Optional packages whose scripts failed: `(id, message)`.
+    pub optional_failures: Vec<(String, String)>,
+}
+
+/// Runs one script of the package in `dir`, streaming its output to `reporter`.
+pub async fn run_script(
+    env: &ScriptEnv,
+    job: &ScriptJob,
+    event: &str,
+    command: &str,
+    reporter: &dyn Reporter,
+) -> Result<(), ScriptError> {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(&job.dir)
+        .env("PATH", env.path_for(&job.dir))
+        .env("INIT_CWD", &env.project_root)
+        .env("npm_lifecycle_event", event)
+        .env("npm_lifecycle_script", command)
+        .env("npm_package_name", &job.name)
+        .env("npm_package_version", &job.version)
+        .env("npm_package_json", job.dir.join("package.json"))
+        .env("npm_command", "install")
+        .env(
+            "npm_config_user_agent",
+            concat!("utoo/", env!("CARGO_PKG_VERSION")),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|source| ScriptError::Spawn {
+            package: job.id.clone(),
+            event: event.to_owned(),
+            source,
+        })?;
+    let tail = Arc::new(std::sync::Mutex::new(VecDeque::new()));
+    let pump = |stream: Option<Box<dyn tokio::io::AsyncRead + Unpin + Send>>| {
+        let tail = tail.clone();
+        async move {
+            let Some(stream) = stream else {
+                return Vec::new();
+            };
+            let mut lines = BufReader::new(stream).lines();
+            let mut seen = Vec::new();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let mut t = tail.lock().expect("tail lock");
+                if t.len() == TAIL_LINES {
+                    t.pop_front();
+                }
+                t.push_back(line.clone());
+                seen.push(line);
+            }
+            seen
+        }
+    };
+    let stdout = child
+        .stdout
+        .take()
+        .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>);
+    let stderr = child
+        .stderr
+        .take()
+        .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>);
+    let (out_lines, err_lines, status) = tokio::join!(pump(stdout), pump(stderr), child.wait());
+    for line in out_lines.into_iter().chain(err_lines) {
+        reporter.on_event(&Event::ScriptOutput {
+            package: job.id.clone(),
+            script: event.to_owned(),
+            line,
+        });
+    }
+    let status = status.map_err(|source| ScriptError::Spawn {
+        package: job.id.clone(),
+        event: event.to_owned(),
+        source,
+    })?;
+    if status.success() {
+        return Ok(());
+    }
+    let output = tail
+        .lock()
+        .expect("tail lock")
+        .iter()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n");
+    Err(ScriptError::Failed {
+        package: job.id.clone(),
+        event: event.to_owned(),
+        command: command.to_owned(),
+        status: status.to_string(),
+        output,
+    })
+}
+
+/// Runs every job's scripts: a job starts once the jobs in its `after` list finished; jobs
+/// ready together run in parallel, at most `parallel` at once. The first failure of a
+/// required package stops the run once the running jobs finished.
+pub async fn run_jobs(
+    env: Arc<ScriptEnv>,
+    jobs: Vec<ScriptJob>,
+    parallel: usize,
+    reporter: Arc<dyn Reporter>,
+) -> Result<ScriptOutcome, ScriptError> {
+    let waves = waves(&jobs);
+    let jobs = Arc::new(jobs);
+    let permits = Arc::new(Semaphore::new(parallel.max(1)));
+    let mut outcome = ScriptOutcome::default();
+    for wave in waves {
+        let mut set = tokio::task::JoinSet::new();
+        for index in wave {
+            let (env, jobs, permits, reporter) =
+                (env.clone(), jobs.clone(), permits.clone(), reporter.clone());
+            set.spawn(async move {
+                let _permit = permits
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore is never closed");
+                let job = &jobs[index];
+                for (event, command) in &job.scripts {
+                    run_script(&env, job, event, command, reporter.as_ref()).await?;
+                }
+                Ok::<usize, ScriptError>(job.scripts.len())
+            });
+        }
+        let mut first_error = None;
+        while let Some(result) = set.join_next().await {
+            match result.expect("script tasks do not panic") {
+                Ok(ran) => outcome.ran += ran as u64,
+                Err(e) => {
+                    let package = match &e {
+                        ScriptError::Failed { package, .. }
+                        | ScriptError::Spawn { package, .. } => package.clone(),
+                    };
+                    let optional = jobs.iter().any(|j| j.id == package && j.optional);
+                    if optional {
+                        reporter.on_event(&Event::Warning {
+                            code: "ELIFECYCLE".into(),
+                            message: format!("optional dependency failed, continuing: {e}"),
+                        });
+                        outcome.optional_failures.push((package, e.to_string()));
+                    } else if first_error.is_none() {
+                        first_error = Some(e);
+                    }
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+    }
+    Ok(outcome)
+}
+
+/// Groups jobs so each group's dependencies are all in earlier groups. Cycles (packages
+/// that depend on each other) are broken by running what is left in one last group.
+fn waves(jobs: &[ScriptJob]) -> Vec<Vec<usize>> {
+    let mut level: Vec<Option<usize>> = vec![None; jobs.len()];
+    let mut remaining: Vec<usize> = (0..jobs.len()).collect();
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut current = 0;
+    while !remaining.is_empty() {
+        let (ready, blocked): (Vec<usize>, Vec<usize>) = remaining.iter().partition(|&&i| {
+            jobs[i]
+                .after
+                .iter()
+                .all(|&d| d == i || level[d].is_some_and(|l| l < current))
+        });
+        if ready.is_empty() {
+            out.push(blocked);
+            break;
+        }
+        for &i in &ready {
+            level[i] = Some(current);
+        }
+        out.push(ready);
+        remaining = blocked;
+        current += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use utoo_events::RecordingReporter;
+
+    fn job(dir: &Path, id: &str, script: &str, after: Vec<usize>, optional: bool) -> ScriptJob {
+        let d = dir.join(id);
+        std::fs::create_dir_all(&d).unwrap();
+        ScriptJob {
+            id: id.into(),
+            name: id.into(),
+            version: "1.0.0".into(),
+            dir: d,
+            scripts: vec![("postinstall".into(), script.into())],
+            optional,
+            after,
+        }
+    }
+
+    #[test]
+    fn waves_respect_dependencies() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let jobs = vec![
+            job(d, "a", "true", vec![1], false),
+            job(d, "b", "true", vec![2], false),
+            job(d, "c", "true", vec![], false),
+            job(d, "x", "true", vec![4], false),
+            job(d, "y", "true", vec![3], false),
+        ];
+        assert_eq!(waves(&jobs), vec![vec![2], vec![1], vec![0], vec![3, 4]]);
+    }
+
+    #[tokio::test]
+    async fn runs_in_order_with_npm_env_and_reports_failures() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let log = d.join("log");
+        let append = |tag: &str| {
+            format!(
+                "echo {tag}:$npm_package_name:$npm_lifecycle_event >> {}",
+                log.display()
+            )
+        };
+        let jobs = vec![
+            job(d, "dependent", &append("second"), vec![1], false),
+            job(
+                d,
+                "dep",
+                &format!("sleep 0.2; {}", append("first")),
+                vec![],
+                false,
+            ),
+            job(d, "flaky", "echo broken >&2; exit 3", vec![], true),
+        ];
+        let env = Arc::new(ScriptEnv::new(d));
+        let reporter = Arc::new(RecordingReporter::default());
+        let outcome = run_jobs(env.clone(), jobs, 2, reporter.clone())
+            .await
+            .unwrap();
+        assert_eq!(outcome.ran, 2);
+        assert_eq!(outcome.optional_failures.len(), 1);
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap(),
+            "first:dep:postinstall\nsecond:dependent:postinstall\n"
+        );
+        let failing = vec![job(d, "bad", "echo oops; exit 2", vec![], false)];
+        let err = run_jobs(env, failing, 2, reporter.clone())
+            .await
+            .unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("`bad` postinstall script failed"),
+            "{message}"
+        );
+        assert!(message.contains("oops"), "{message}");
+        assert!(reporter
+            .events()
+            .iter()
+            .any(|e| matches!(e, Event::ScriptOutput { line, .. } if line == "broken")));
+    }
+}
