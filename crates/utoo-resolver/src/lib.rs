@@ -11,7 +11,7 @@ mod tree;
 
 pub use error::ResolveError;
 pub use provider::{PackumentSource, SourceError};
-pub use resolve::{resolve, ResolveOptions, Resolved};
+pub use resolve::{resolve, root_entry, ResolveOptions, Resolved};
 pub use satisfies::satisfies;
 
 #[cfg(test)]

@@ -79,12 +79,7 @@ impl PartialOrd for QueueKey {
 
 impl<S: PackumentSource> Resolver<'_, S> {
     async fn run(&mut self, root: &Manifest) -> Result<Resolved, ResolveError> {
-        let mut root_entry = LockEntry::from_manifest(&root.name, root);
-        root_entry.name = (!root.name.is_empty()).then(|| root.name.clone());
-        root_entry.resolved = None;
-        root_entry.integrity = None;
-        root_entry.deprecated = None;
-        root_entry.dev_dependencies = root.dev_dependencies.clone();
+        let root_entry = root_entry(root);
         let root_edges = root.edges(true);
         self.prefetch_edges(&root_edges);
         let mut tree = Tree::new(Node {
@@ -334,6 +329,17 @@ impl<S: PackumentSource> Resolver<'_, S> {
             self.warnings.push((code.into(), message));
         }
     }
+}
+
+/// The `""` entry npm writes for the project itself.
+pub fn root_entry(root: &Manifest) -> LockEntry {
+    let mut entry = LockEntry::from_manifest(&root.name, root);
+    entry.name = (!root.name.is_empty()).then(|| root.name.clone());
+    entry.resolved = None;
+    entry.integrity = None;
+    entry.deprecated = None;
+    entry.dev_dependencies = root.dev_dependencies.clone();
+    entry
 }
 
 fn describe(tree: &Tree, id: NodeId) -> String {

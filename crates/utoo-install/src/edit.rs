@@ -1,0 +1,192 @@
+use serde_json::{Map, Value};
+use utoo_manifest::{Spec, VersionReq};
+
+use crate::context::Context;
+use crate::InstallError;
+
+/// Which package.json map `add` writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DepField {
+    #[default]
+    Prod,
+    Dev,
+    Optional,
+    Peer,
+}
+
+impl DepField {
+    fn key(self) -> &'static str {
+        match self {
+            DepField::Prod => "dependencies",
+            DepField::Dev => "devDependencies",
+            DepField::Optional => "optionalDependencies",
+            DepField::Peer => "peerDependencies",
+        }
+    }
+}
+
+/// `utoo add` / `utoo remove`: changes to package.json made before installing.
+#[derive(Debug, Clone, Default)]
+pub struct EditRequest {
+    /// `name`, `name@range`, `name@tag`, `alias@npm:name@range`.
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+    pub field: DepField,
+    /// Save the exact version instead of `^version` (npm's --save-exact).
+    pub exact: bool,
+}
+
+const ALL_FIELDS: [&str; 4] = [
+    "dependencies",
+    "devDependencies",
+    "optionalDependencies",
+    "peerDependencies",
+];
+
+/// Applies the edit to package.json, keeping its key order and indentation.
+pub(crate) async fn apply(ctx: &mut Context, edit: &EditRequest) -> Result<(), InstallError> {
+    let mut doc: Map<String, Value> =
+        serde_json::from_str(&ctx.package_json_text).map_err(|source| {
+            InstallError::BadPackageJson {
+                path: ctx.root.join("package.json"),
+                source,
+            }
+        })?;
+    for name in &edit.remove {
+        for field in ALL_FIELDS {
+            if let Some(Value::Object(map)) = doc.get_mut(field) {
+                map.remove(name);
+            }
+        }
+    }
+    for raw in &edit.add {
+        let (name, spec) = split_spec(raw)?;
+        let saved = saved_spec(ctx, &name, &spec, edit.exact).await?;
+        // A package lives in one dependency map at a time (npm moves it).
+        for field in ALL_FIELDS {
+            if field != edit.field.key() {
+                if let Some(Value::Object(map)) = doc.get_mut(field) {
+                    map.remove(&name);
+                }
+            }
+        }
+        let target = doc
+            .entry(edit.field.key())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(map) = target {
+            map.insert(name, Value::String(saved));
+            sort_map(map);
+        }
+    }
+    let indent = utoo_lockfile::detect_indent(&ctx.package_json_text);
+    let mut buf = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
+    serde::Serialize::serialize(&doc, &mut ser).expect("JSON values serialise");
+    buf.push(b'\n');
+    let path = ctx.root.join("package.json");
+    std::fs::write(&path, &buf).map_err(|e| InstallError::io(&path, e))?;
+    ctx.reload_package_json()
+}
+
+fn sort_map(map: &mut Map<String, Value>) {
+    let mut entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
+    entries.sort_by(|a, b| utoo_lockfile::locale_cmp(&a.0, &b.0));
+    map.extend(entries);
+}
+
+/// `name@spec` → (name, spec); a leading `@` is a scope, not a separator.
+fn split_spec(raw: &str) -> Result<(String, String), InstallError> {
+    let from = usize::from(raw.starts_with('@'));
+    let (name, spec) = match raw[from..].find('@') {
+        Some(i) => (&raw[..from + i], &raw[from + i + 1..]),
+        None => (raw, ""),
+    };
+    let valid = !name.is_empty()
+        && !name.contains(['\\', ' '])
+        && (!name.starts_with('@') || name.matches('/').count() == 1)
+        && (name.starts_with('@') || !name.contains('/'));
+    if !valid {
+        return Err(InstallError::BadSpec {
+            spec: raw.into(),
+            reason: "expected `name`, `name@range` or `@scope/name@range`".into(),
+        });
+    }
+    Ok((name.to_owned(), spec.to_owned()))
+}
+
+/// What npm saves: a range as given; for a bare name or a tag, `^` + the version it picks.
+async fn saved_spec(
+    ctx: &Context,
+    name: &str,
+    spec: &str,
+    exact: bool,
+) -> Result<String, InstallError> {
+    let parsed = Spec::parse(name, if spec.is_empty() { "latest" } else { spec }).map_err(|e| {
+        InstallError::BadSpec {
+            spec: spec.into(),
+            reason: e.to_string(),
+        }
+    })?;
+    let (real, req) = match parsed {
+        Spec::Registry { name: real, req } => (real, req),
+        Spec::Unsupported { .. } => return Ok(spec.to_owned()),
+    };
+    let keep_range = matches!(req, VersionReq::Range(_)) && !spec.is_empty() && !exact;
+    if keep_range {
+        return Ok(spec.to_owned());
+    }
+    let packument = ctx.packuments()?.get(&real).await.map_err(|e| {
+        InstallError::Resolve(utoo_resolver::ResolveError::Fetch {
+            name: real.clone(),
+            required_by: "`utoo add`".into(),
+            code: e.code(),
+            message: e.to_string(),
+        })
+    })?;
+    let node = ctx
+        .options
+        .node_version
+        .as_deref()
+        .and_then(|v| nodejs_semver::Version::parse(v).ok());
+    let Some(manifest) = packument.pick(&req, node.as_ref()) else {
+        return Err(InstallError::Resolve(
+            utoo_resolver::ResolveError::NoMatch {
+                name: real,
+                spec: spec.into(),
+                required_by: "`utoo add`".into(),
+            },
+        ));
+    };
+    let version = if exact {
+        manifest.version.clone()
+    } else {
+        format!("^{}", manifest.version)
+    };
+    Ok(if real != name {
+        format!("npm:{real}@{version}")
+    } else {
+        version
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_specs() {
+        assert_eq!(split_spec("a").unwrap(), ("a".into(), "".into()));
+        assert_eq!(split_spec("a@^1").unwrap(), ("a".into(), "^1".into()));
+        assert_eq!(
+            split_spec("@s/a@next").unwrap(),
+            ("@s/a".into(), "next".into())
+        );
+        assert_eq!(
+            split_spec("x@npm:y@1").unwrap(),
+            ("x".into(), "npm:y@1".into())
+        );
+        assert!(split_spec("@bad").is_err());
+        assert!(split_spec("a/b/c").is_err());
+    }
+}

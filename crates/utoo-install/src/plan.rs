@@ -1,0 +1,145 @@
+use std::collections::BTreeMap;
+
+use utoo_lockfile::{calc_dep_flags, entry_name, resolve_from, LockEntry, Lockfile};
+use utoo_manifest::{DepKind, Spec};
+use utoo_resolver::{resolve, root_entry, satisfies, ResolveOptions};
+
+use crate::context::Context;
+use crate::source::RegistrySource;
+use crate::{InstallError, Mode};
+
+/// The tree to install, as lockfile entries.
+pub(crate) struct Plan {
+    pub packages: BTreeMap<String, LockEntry>,
+    /// Whether the registry was asked (false: the lockfile was enough).
+    pub resolved: bool,
+    pub warnings: Vec<(String, String)>,
+}
+
+/// Uses the lockfile when it satisfies package.json (no packument is fetched then), and
+/// resolves otherwise, keeping locked versions that still fit.
+pub(crate) async fn plan(ctx: &Context, lock: Option<&Lockfile>) -> Result<Plan, InstallError> {
+    let mode = ctx.options.mode;
+    if let Some(lock) = lock {
+        let mut packages = lock.packages.clone();
+        packages.insert(String::new(), root_entry(&ctx.manifest));
+        match check_complete(&packages, ctx.options.legacy_peer_deps) {
+            Ok(()) => {
+                calc_dep_flags(&mut packages);
+                // npm prunes what nothing reaches any more (a dependency removed from package.json).
+                packages.retain(|_, e| !e.extraneous);
+                return Ok(Plan {
+                    packages,
+                    resolved: false,
+                    warnings: Vec::new(),
+                });
+            }
+            Err(detail) if mode == Mode::Ci => return Err(InstallError::LockOutOfSync { detail }),
+            Err(detail) => {
+                tracing::debug!(%detail, "lockfile does not satisfy package.json; resolving")
+            }
+        }
+    } else if mode == Mode::Ci {
+        return Err(InstallError::CiWithoutLockfile);
+    }
+    let source = RegistrySource(ctx.packuments()?.clone());
+    let options = ResolveOptions {
+        legacy_peer_deps: ctx.options.legacy_peer_deps,
+        force: ctx.options.force,
+        node_version: ctx
+            .options
+            .node_version
+            .as_deref()
+            .and_then(|v| nodejs_semver::Version::parse(v.trim_start_matches('v')).ok()),
+    };
+    let resolved = resolve(
+        &ctx.manifest,
+        lock,
+        &source,
+        &options,
+        ctx.options.reporter.as_ref(),
+    )
+    .await?;
+    Ok(Plan {
+        packages: resolved.packages,
+        resolved: true,
+        warnings: resolved.warnings,
+    })
+}
+
+/// Whether every edge of every entry finds a satisfying package in the tree.
+fn check_complete(
+    packages: &BTreeMap<String, LockEntry>,
+    legacy_peer_deps: bool,
+) -> Result<(), String> {
+    for (path, entry) in packages {
+        if entry.link {
+            continue;
+        }
+        for (name, spec, kind) in entry.edges(path.is_empty()) {
+            if kind == DepKind::PeerOptional || (kind.is_peer() && legacy_peer_deps) {
+                continue;
+            }
+            let who = if path.is_empty() {
+                "package.json".to_owned()
+            } else {
+                path.clone()
+            };
+            let Some(target) = resolve_from(packages, path, &name) else {
+                if kind.is_optional() {
+                    continue;
+                }
+                return Err(format!(
+                    "`{name}@{spec}` needed by {who} is not in the lockfile"
+                ));
+            };
+            let t = &packages[target];
+            if matches!(Spec::parse(&name, &spec), Ok(Spec::Unsupported { .. })) {
+                continue;
+            }
+            let real = t
+                .name
+                .clone()
+                .unwrap_or_else(|| entry_name(target).to_owned());
+            let version = t.version.as_deref().unwrap_or_default();
+            if !satisfies(&name, &spec, &real, version) {
+                return Err(format!(
+                    "{who} wants `{name}@{spec}` but the lockfile has {real}@{version}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(version: &str, deps: &[(&str, &str)]) -> LockEntry {
+        LockEntry {
+            version: Some(version.into()),
+            dependencies: deps
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn detects_missing_and_unsatisfied_edges() {
+        let mut p = BTreeMap::new();
+        p.insert(String::new(), entry("1.0.0", &[("a", "^1")]));
+        p.insert("node_modules/a".into(), entry("1.2.0", &[("b", "^2")]));
+        p.insert("node_modules/b".into(), entry("2.0.0", &[]));
+        assert!(check_complete(&p, false).is_ok());
+        p.insert(String::new(), entry("1.0.0", &[("a", "^2")]));
+        let err = check_complete(&p, false).unwrap_err();
+        assert!(err.contains("a@^2"), "{err}");
+        p.insert(String::new(), entry("1.0.0", &[("a", "^1"), ("c", "1")]));
+        assert!(check_complete(&p, false)
+            .unwrap_err()
+            .contains("`c@1` needed by package.json"));
+    }
+}

@@ -1,0 +1,51 @@
+use serde::Serialize;
+
+/// What an install did: the typed result both front ends show.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstallSummary {
+    /// Packages in the resolved tree (the lockfile's entries, root excluded).
+    pub packages: u64,
+    /// Packages placed into node_modules this run that were not there before.
+    pub added: u64,
+    /// Packages replaced by another version or re-placed.
+    pub changed: u64,
+    /// Packages removed from node_modules.
+    pub removed: u64,
+    /// Tarballs downloaded / served from the cache.
+    pub downloaded: u64,
+    pub cache_hits: u64,
+    pub bytes_downloaded: u64,
+    /// Optional packages not installed on this platform.
+    pub skipped_optional: u64,
+    pub scripts_run: u64,
+    /// Whether the registry was asked for packuments (false: the lockfile was enough).
+    pub resolved: bool,
+    /// Whether package-lock.json's content changed.
+    pub lockfile_changed: bool,
+    /// Nothing in node_modules needed to change.
+    pub up_to_date: bool,
+    /// The most link jobs that ran at once (a structural check that linking is parallel).
+    pub max_parallel_links: u64,
+    pub timings: Timings,
+    pub warnings: Vec<WarningItem>,
+}
+
+/// Wall time of each stage in milliseconds. Fetch and link overlap: `fetch_link_ms` is
+/// their common wall time, `link_ms` the time spent inside link jobs summed over workers.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timings {
+    pub resolve_ms: u64,
+    pub fetch_link_ms: u64,
+    pub link_ms: u64,
+    pub bins_ms: u64,
+    pub scripts_ms: u64,
+    pub total_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WarningItem {
+    pub code: String,
+    pub message: String,
+}

@@ -1,0 +1,241 @@
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Map, Value};
+use ssri::{Algorithm, IntegrityOpts};
+
+use crate::Pkg;
+
+/// A misbehaviour to inject for requests whose path contains a pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// Answer with this status, the next `times` requests (then behave).
+    Status { status: u16, times: usize },
+    /// Send only the first half of the body, the next `times` requests.
+    Truncate { times: usize },
+    /// Serve other bytes than the ones the packument's integrity names.
+    Corrupt,
+    /// Wait before answering.
+    Delay(Duration),
+}
+
+#[derive(Default)]
+struct State {
+    packuments: BTreeMap<String, Vec<u8>>,
+    tarballs: BTreeMap<String, Vec<u8>>,
+    faults: Vec<(String, Fault)>,
+    requests: Vec<String>,
+}
+
+/// An npm registry on 127.0.0.1 (random port) serving fixture packages.
+pub struct Registry {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+impl Registry {
+    /// Starts serving `packages` (several versions of a name make one packument; the highest
+    /// published last is `latest`). Call from inside a tokio runtime.
+    pub async fn start(packages: &[Pkg]) -> Registry {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let addr = listener.local_addr().expect("bound socket has an address");
+        let state = Arc::new(Mutex::new(State::default()));
+        let registry = Registry {
+            addr,
+            state: state.clone(),
+            _server: tokio::spawn(serve(listener, state)),
+        };
+        registry.publish(packages);
+        registry
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// Adds packages (and rebuilds their packuments).
+    pub fn publish(&self, packages: &[Pkg]) {
+        let mut state = self.state.lock().expect("registry state");
+        let mut by_name: BTreeMap<&str, Vec<&Pkg>> = BTreeMap::new();
+        for p in packages {
+            by_name.entry(&p.name).or_default().push(p);
+        }
+        for (name, versions) in by_name {
+            let base = name.rsplit('/').next().unwrap_or(name);
+            let mut doc: Value = state
+                .packuments
+                .get(name)
+                .and_then(|b| serde_json::from_slice(b).ok())
+                .unwrap_or_else(|| json!({"name": name, "dist-tags": {}, "versions": {}}));
+            for p in versions {
+                let tgz = p.tarball();
+                let tar_path = format!("/{name}/-/{base}-{}.tgz", p.version);
+                let mut manifest = p.package_json();
+                let mut dist = Map::new();
+                dist.insert(
+                    "tarball".into(),
+                    json!(format!("http://{}{tar_path}", self.addr)),
+                );
+                let sha1 = IntegrityOpts::new()
+                    .algorithm(Algorithm::Sha1)
+                    .chain(&tgz)
+                    .result();
+                dist.insert("shasum".into(), json!(sha1.to_hex().1));
+                if !p.no_integrity {
+                    let sri = IntegrityOpts::new()
+                        .algorithm(Algorithm::Sha512)
+                        .chain(&tgz)
+                        .result();
+                    dist.insert("integrity".into(), json!(sri.to_string()));
+                }
+                manifest["dist"] = Value::Object(dist);
+                doc["versions"][&p.version] = manifest;
+                doc["dist-tags"]["latest"] = json!(p.version);
+                state.tarballs.insert(tar_path, tgz);
+            }
+            state.packuments.insert(
+                name.to_owned(),
+                serde_json::to_vec(&doc).expect("JSON serialises"),
+            );
+        }
+    }
+
+    /// Sets a dist-tag (`latest`, `next`) of a published package.
+    pub fn tag(&self, name: &str, tag: &str, version: &str) {
+        let mut state = self.state.lock().expect("registry state");
+        let bytes = state
+            .packuments
+            .get(name)
+            .expect("package is published")
+            .clone();
+        let mut doc: Value = serde_json::from_slice(&bytes).expect("valid packument");
+        doc["dist-tags"][tag] = json!(version);
+        state.packuments.insert(
+            name.into(),
+            serde_json::to_vec(&doc).expect("JSON serialises"),
+        );
+    }
+
+    pub fn fault(&self, path_contains: &str, fault: Fault) {
+        self.state
+            .lock()
+            .expect("registry state")
+            .faults
+            .push((path_contains.into(), fault));
+    }
+
+    /// Every request path served so far, in order.
+    pub fn requests(&self) -> Vec<String> {
+        self.state.lock().expect("registry state").requests.clone()
+    }
+
+    pub fn tarball_requests(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|p| p.ends_with(".tgz"))
+            .count()
+    }
+
+    pub fn packument_requests(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|p| !p.ends_with(".tgz"))
+            .count()
+    }
+}
+
+async fn serve(listener: tokio::net::TcpListener, state: Arc<Mutex<State>>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| handle(req, state.clone()));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    state: Arc<Mutex<State>>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    // `@scope%2fname` and `@scope/name` are the same packument.
+    let path = req.uri().path().replace("%2f", "/").replace("%2F", "/");
+    let (body, fault) = {
+        let mut s = state.lock().expect("registry state");
+        s.requests.push(path.clone());
+        let body = if path.ends_with(".tgz") {
+            s.tarballs.get(&path).cloned()
+        } else {
+            s.packuments.get(path.trim_start_matches('/')).cloned()
+        };
+        let mut fault = None;
+        for (pattern, f) in s.faults.iter_mut() {
+            if path.contains(pattern.as_str()) {
+                match f {
+                    Fault::Status { times, .. } | Fault::Truncate { times } if *times == 0 => {
+                        continue
+                    }
+                    Fault::Status { times, .. } | Fault::Truncate { times } => *times -= 1,
+                    _ => {}
+                }
+                fault = Some(f.clone());
+                break;
+            }
+        }
+        (body, fault)
+    };
+    let respond = |status: StatusCode, bytes: Vec<u8>| {
+        let mut response = Response::new(Full::new(Bytes::from(bytes)));
+        *response.status_mut() = status;
+        Ok(response)
+    };
+    match fault {
+        Some(Fault::Status { status, .. }) => {
+            return respond(
+                StatusCode::from_u16(status).expect("valid status"),
+                b"{}".to_vec(),
+            )
+        }
+        Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
+        _ => {}
+    }
+    let Some(mut body) = body else {
+        return respond(StatusCode::NOT_FOUND, br#"{"error":"Not found"}"#.to_vec());
+    };
+    match fault {
+        Some(Fault::Truncate { .. }) => {
+            // Promise the whole length, send half: the client sees the body cut off.
+            let full = body.len();
+            body.truncate(full / 2);
+            let mut response = Response::new(Full::new(Bytes::from(body)));
+            response.headers_mut().insert(
+                "content-length",
+                full.to_string().parse().expect("valid header"),
+            );
+            Ok(response)
+        }
+        Some(Fault::Corrupt) => {
+            if let Some(b) = body.last_mut() {
+                *b ^= 0xff;
+            }
+            respond(StatusCode::OK, body)
+        }
+        _ => respond(StatusCode::OK, body),
+    }
+}
