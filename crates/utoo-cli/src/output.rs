@@ -1,0 +1,179 @@
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use clap::Parser;
+use utoo_events::{NdjsonReporter, Reporter, SilentReporter};
+use utoo_install::{DepField, EditRequest, InstallError, InstallOptions, InstallSummary, Mode};
+
+use crate::args::{Cli, Command, ReporterKind, SaveArgs};
+use crate::reporters::{BarReporter, PlainReporter};
+
+/// Runs the command line `argv` (program name first) and returns the exit code:
+/// 0 success, 1 the install failed, 2 the arguments were wrong.
+pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
+    init_logging();
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let cwd = match cli
+        .global
+        .cwd
+        .clone()
+        .map_or_else(std::env::current_dir, Ok)
+    {
+        Ok(dir) => dir,
+        Err(e) => {
+            eprintln!("error: cannot read the current folder: {e}");
+            return 1;
+        }
+    };
+    let mut options = InstallOptions::new(cwd);
+    options.registry = cli.global.registry.clone();
+    options.cache_dir = cli.global.cache_dir.clone();
+    options.ignore_scripts = cli.global.ignore_scripts;
+    options.legacy_peer_deps = cli.global.legacy_peer_deps;
+    options.force = cli.global.force;
+    options.node_version = node_version;
+    match cli.command.unwrap_or(Command::Install {
+        lockfile_only: false,
+        packages: Vec::new(),
+        save: SaveArgs::default(),
+    }) {
+        Command::Install {
+            lockfile_only,
+            packages,
+            save,
+        } => {
+            if lockfile_only {
+                options.mode = Mode::LockfileOnly;
+            }
+            if !packages.is_empty() {
+                options.edit = Some(edit_for(packages, &save));
+            }
+        }
+        Command::Ci => options.mode = Mode::Ci,
+        Command::Add { packages, save } => options.edit = Some(edit_for(packages, &save)),
+        Command::Remove { packages } => {
+            options.edit = Some(EditRequest {
+                remove: packages,
+                ..Default::default()
+            })
+        }
+    }
+
+    let kind = match cli.global.reporter {
+        ReporterKind::Auto
+            if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() =>
+        {
+            ReporterKind::Bar
+        }
+        ReporterKind::Auto => ReporterKind::Plain,
+        other => other,
+    };
+    let bar = (kind == ReporterKind::Bar).then(|| Arc::new(BarReporter::new()));
+    options.reporter = match kind {
+        ReporterKind::Bar => bar.clone().expect("bar was made for this kind") as Arc<dyn Reporter>,
+        ReporterKind::Plain => Arc::new(PlainReporter::new(std::io::stderr())),
+        ReporterKind::Ndjson => Arc::new(NdjsonReporter::new(std::io::stdout())),
+        _ => Arc::new(SilentReporter),
+    };
+    let cancel = options.cancel.clone();
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.cancel();
+        }
+    });
+    let result = utoo_install::install(options).await;
+    ctrl_c.abort();
+    if let Some(bar) = &bar {
+        bar.finish();
+    }
+    match result {
+        Ok(summary) => {
+            match kind {
+                ReporterKind::Ndjson => println!(
+                    "{}",
+                    serde_json::json!({"type": "summary", "summary": summary})
+                ),
+                ReporterKind::Silent => {}
+                _ => eprintln!("{}", describe(&summary)),
+            }
+            0
+        }
+        Err(error) => {
+            eprintln!("{}", describe_error(&error));
+            1
+        }
+    }
+}
+
+fn edit_for(packages: Vec<String>, save: &SaveArgs) -> EditRequest {
+    let field = if save.save_dev {
+        DepField::Dev
+    } else if save.save_optional {
+        DepField::Optional
+    } else if save.save_peer {
+        DepField::Peer
+    } else {
+        DepField::Prod
+    };
+    EditRequest {
+        add: packages,
+        field,
+        exact: save.save_exact,
+        ..Default::default()
+    }
+}
+
+/// The closing line: what changed and where the time went.
+pub(crate) fn describe(s: &InstallSummary) -> String {
+    let t = &s.timings;
+    if s.up_to_date {
+        return format!(
+            "up to date, {} packages checked in {}ms",
+            s.packages, t.total_ms
+        );
+    }
+    format!(
+        "added {}, changed {}, removed {} ({} packages; {} downloaded, {} from cache) in {}ms \
+         [resolve {}ms, fetch+link {}ms, bins {}ms, scripts {}ms]",
+        s.added,
+        s.changed,
+        s.removed,
+        s.packages,
+        s.downloaded,
+        s.cache_hits,
+        t.total_ms,
+        t.resolve_ms,
+        t.fetch_link_ms,
+        t.bins_ms,
+        t.scripts_ms
+    )
+}
+
+/// `error[CODE]: what failed` then each cause on its own line.
+pub(crate) fn describe_error(error: &InstallError) -> String {
+    let mut text = format!("error[{}]: {error}", error.code());
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(&format!("\n  caused by: {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+fn init_logging() {
+    // UTOO_LOG=debug (tracing's env-filter syntax) turns on engine logs on stderr.
+    let Ok(filter) = std::env::var("UTOO_LOG") else {
+        return;
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
