@@ -16,8 +16,8 @@ pub(crate) fn link_abort_signal(env: &Env, signal: &Object, token: &CancelToken)
         token.cancel();
         Ok(())
     })?;
-    let add: Function<(String, Function<(), ()>), Unknown> =
+    let add: Function<FnArgs<(String, Function<(), ()>)>, Unknown> =
         signal.get_named_property("addEventListener")?;
-    add.apply(signal, ("abort".to_owned(), on_abort))?;
+    add.apply(signal, FnArgs::from(("abort".to_owned(), on_abort)))?;
     Ok(())
 }

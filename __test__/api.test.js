@@ -1,0 +1,139 @@
+'use strict'
+// The JS API (install, resolve) of the built addon against the fixture registry.
+
+const assert = require('node:assert/strict')
+const { execFileSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+const { test, before, after } = require('node:test')
+
+const { install, resolve } = require('..')
+const { startRegistry, pkg } = require('./helpers/registry')
+const { makeProject, readJson } = require('./helpers/project')
+
+let registry
+before(async () => {
+  registry = await startRegistry([
+    pkg('greet', '1.0.0', { dependencies: { words: '^1.0.0' }, bin: { greet: 'cli.js' } }, {
+      'cli.js': { content: "#!/usr/bin/env node\nconsole.log('hello from ' + require('words').name)\n", mode: 0o644 },
+    }),
+    pkg('words', '1.0.0'),
+    pkg('words', '1.1.0'),
+    pkg('words', '2.0.0'),
+    pkg('other', '1.0.0', { dependencies: { words: '^2.0.0' } }),
+  ])
+})
+after(() => registry.close())
+
+function options(project, extra = {}) {
+  return {
+    cwd: project.dir,
+    registry: registry.url,
+    cacheDir: project.cache,
+    config: { 'omit-lockfile-registry-resolved': 'false' },
+    ...extra,
+  }
+}
+
+test('install() builds node_modules, the lockfile and working bins', async () => {
+  const project = makeProject({ dependencies: { greet: '^1.0.0', other: '1.0.0' } })
+  const summary = await install(options(project))
+  assert.equal(summary.packages, 4)
+  assert.equal(summary.added, 4)
+  assert.equal(summary.upToDate, false)
+  assert.ok(summary.timings.totalMs >= 0)
+
+  const lock = readJson(path.join(project.dir, 'package-lock.json'))
+  assert.equal(lock.lockfileVersion, 3)
+  assert.equal(lock.packages['node_modules/words'].version, '1.1.0')
+  assert.equal(lock.packages['node_modules/other/node_modules/words'].version, '2.0.0')
+  assert.match(lock.packages['node_modules/greet'].integrity, /^sha512-/)
+
+  const required = execFileSync(process.execPath, ['-p', "require('greet').name + ' ' + require('words').version"], {
+    cwd: project.dir,
+    encoding: 'utf8',
+  })
+  assert.equal(required.trim(), 'greet 1.1.0')
+  const bin = execFileSync(path.join(project.dir, 'node_modules/.bin/greet'), { encoding: 'utf8' })
+  assert.equal(bin.trim(), 'hello from words')
+
+  const again = await install(options(project))
+  assert.equal(again.upToDate, true)
+  assert.equal(again.resolved, false)
+  project.cleanup()
+})
+
+test('onProgress receives typed, ordered events per phase', async () => {
+  const project = makeProject({ dependencies: { greet: '^1.0.0' } })
+  const events = []
+  await install(options(project, { onProgress: (e) => events.push(e) }))
+  // Callbacks are queued to the event loop: let the last ones arrive.
+  await new Promise((r) => setImmediate(r))
+  const types = new Set(events.map((e) => `${e.type}:${e.phase}`))
+  for (const t of ['phaseStart:resolve', 'phaseEnd:resolve', 'phaseStart:fetch', 'phaseEnd:link']) {
+    assert.ok(types.has(t), `missing ${t} in ${[...types]}`)
+  }
+  const linked = events.filter((e) => e.type === 'progress' && e.phase === 'link')
+  assert.ok(linked.length >= 1)
+  const last = linked[linked.length - 1]
+  assert.equal(last.done, last.total)
+  assert.equal(last.total, 2)
+  const startResolve = events.findIndex((e) => e.type === 'phaseStart' && e.phase === 'resolve')
+  const endLink = events.findIndex((e) => e.type === 'phaseEnd' && e.phase === 'link')
+  assert.ok(startResolve < endLink)
+  project.cleanup()
+})
+
+test('errors carry stable codes', async () => {
+  const missing = makeProject({ dependencies: { 'does-not-exist': '1.0.0' } })
+  await assert.rejects(install(options(missing)), (err) => {
+    assert.equal(err.code, 'E404')
+    assert.match(err.message, /does-not-exist/)
+    return true
+  })
+  missing.cleanup()
+  const noMatch = makeProject({ dependencies: { words: '^9.0.0' } })
+  await assert.rejects(install(options(noMatch)), { code: 'ETARGET' })
+  noMatch.cleanup()
+  await assert.rejects(install({ cwd: path.join(__dirname, 'no-such-dir'), registry: registry.url }), {
+    code: 'ENOPACKAGEJSON',
+  })
+})
+
+test('an aborted signal rejects with ECANCELLED', async () => {
+  const project = makeProject({ dependencies: { greet: '^1.0.0' } })
+  const controller = new AbortController()
+  controller.abort()
+  await assert.rejects(install(options(project, { signal: controller.signal })), { code: 'ECANCELLED' })
+  // Aborting while running works too; the next install repairs whatever was left.
+  const running = new AbortController()
+  const promise = install(options(project, { signal: running.signal }))
+  running.abort()
+  await promise.then(
+    () => {},
+    (err) => assert.equal(err.code, 'ECANCELLED'),
+  )
+  const summary = await install(options(project))
+  assert.equal(summary.packages, 2)
+  assert.ok(fs.existsSync(path.join(project.dir, 'node_modules/greet/cli.js')))
+  project.cleanup()
+})
+
+test('resolve() writes only the lockfile', async () => {
+  const project = makeProject({ dependencies: { other: '1.0.0' } })
+  const summary = await resolve(options(project))
+  assert.equal(summary.resolved, true)
+  assert.ok(fs.existsSync(path.join(project.dir, 'package-lock.json')))
+  assert.ok(!fs.existsSync(path.join(project.dir, 'node_modules')))
+  project.cleanup()
+})
+
+test('the promise does not block the event loop', async () => {
+  const project = makeProject({ dependencies: { greet: '^1.0.0', other: '1.0.0' } })
+  let ticks = 0
+  const timer = setInterval(() => ticks++, 1)
+  await install(options(project))
+  clearInterval(timer)
+  assert.ok(ticks > 0, 'timers ran while installing')
+  project.cleanup()
+})

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+'use strict'
+// `npm test`: builds the addon, then runs every Rust test and every JS test.
+// UTOO_SKIP_NETWORK=1 skips the one end-to-end test that uses the configured registry.
+
+const { spawnSync } = require('node:child_process')
+const path = require('node:path')
+
+const root = path.join(__dirname, '..')
+function step(title, cmd, args) {
+  console.log(`\n== ${title}: ${cmd} ${args.join(' ')}`)
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' })
+  if (result.status !== 0) {
+    console.error(`\n${title} failed (exit ${result.status ?? result.signal})`)
+    process.exit(result.status || 1)
+  }
+}
+
+step('build the addon (debug)', 'npx', ['napi', 'build', '--platform'])
+step('Rust tests', 'cargo', ['test', '--workspace', '--quiet'])
+step('JS tests', process.execPath, ['--test', '__test__/'])
