@@ -12,7 +12,7 @@
 //      full install against the mirror in record-through mode, so versions or packages they
 //      pick differently from npm get recorded too.
 //
-//   node bench/record.js --project medium [--data bench/data] [--fill npm,pnpm,bun,utoo] [--concurrency 16]
+//   node bench/record.js --project medium [--data bench/data] [--fill npm,pnpm,bun,utoo|none] [--concurrency 16] [--refresh]
 const crypto = require('node:crypto')
 const fs = require('node:fs')
 const os = require('node:os')
@@ -80,31 +80,69 @@ async function main() {
   const lockEntries = Object.keys(lock.packages).length - 1
   log(`${lockEntries} lock entries, ${closure.size} distinct packages`)
 
-  // 2. packuments.
-  const names = [...closure.keys()].sort()
+  // 2. packuments: the closure's, plus the names locked versions list as peer or optional
+  // dependencies (other npm versions fetch those even when they do not install them). A
+  // packument already in the store is reused unless it lacks a locked version (or --refresh),
+  // so projects sharing the store keep resolving the same way.
   const upstreamUrls = new Map()
   let packumentBytes = 0
   const missingPackuments = []
   let done = 0
-  await pool(names, Number(args.concurrency), async (name) => {
+  const fetchPackument = async (name, versions) => {
+    const file = store.packumentFile(dataDir, name)
+    if (!args.refresh && fs.existsSync(file)) {
+      const stored = JSON.parse(fs.readFileSync(file, 'utf8'))
+      if ([...versions].every((v) => stored.versions && stored.versions[v])) return stored
+    }
     const res = await get(registry + name.replace('/', '%2f'), { accept: 'application/json', gzip: true })
     if (res.status !== 200) {
       missingPackuments.push(name)
-      return
+      return null
     }
     const full = JSON.parse(res.body.toString('utf8'))
     const urls = new Map()
-    for (const v of closure.get(name)) {
-      const meta = full.versions && full.versions[v]
+    for (const [v, meta] of Object.entries(full.versions || {})) {
       if (meta && meta.dist) urls.set(v, { url: meta.dist.tarball, integrity: meta.dist.integrity, shasum: meta.dist.shasum })
     }
     upstreamUrls.set(name, urls)
     const text = store.rewritePackument(full, registry)
     packumentBytes += text.length
     store.writePackument(dataDir, name, text)
+    return JSON.parse(text)
+  }
+  const names = [...closure.keys()].sort()
+  const extra = new Set()
+  await pool(names, Number(args.concurrency), async (name) => {
+    const doc = await fetchPackument(name, closure.get(name))
     if (++done % 200 === 0) log(`${done}/${names.length} packuments`)
+    if (!doc) return
+    for (const v of closure.get(name)) {
+      const meta = doc.versions[v] || {}
+      for (const d of Object.keys({ ...meta.peerDependencies, ...meta.optionalDependencies })) if (!closure.has(d)) extra.add(d)
+    }
   })
-  log(`${names.length - missingPackuments.length} packuments (${(packumentBytes / 1e6).toFixed(1)} MB)`)
+  await pool([...extra], Number(args.concurrency), (name) => fetchPackument(name, []))
+  log(`${names.length + extra.size - missingPackuments.length} packuments (${extra.size} only named as peer/optional deps; ${(packumentBytes / 1e6).toFixed(1)} MB fetched now)`)
+  if (missingPackuments.length) log(`  not on the registry: ${missingPackuments.join(', ')}`)
+
+  // Upstream tarball URLs of locked versions whose packument was reused from the store.
+  for (const name of names) {
+    if (upstreamUrls.has(name)) continue
+    const stored = JSON.parse(fs.readFileSync(store.packumentFile(dataDir, name), 'utf8'))
+    const urls = new Map()
+    for (const v of closure.get(name)) {
+      const d = stored.versions[v] && stored.versions[v].dist
+      if (!d) continue
+      const file = d.tarball.split('/').pop()
+      urls.set(v, { url: `${registry}${name}/-/${file}`, integrity: d.integrity, shasum: d.shasum })
+    }
+    upstreamUrls.set(name, urls)
+  }
+  // Only the locked versions get their tarballs downloaded.
+  for (const [name, urls] of upstreamUrls) {
+    const want = closure.get(name)
+    for (const v of [...urls.keys()]) if (!want || !want.has(v)) urls.delete(v)
+  }
 
   // 3. tarballs of the locked versions.
   const jobs = []
