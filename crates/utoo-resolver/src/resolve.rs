@@ -99,7 +99,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
         while let Some(Reverse((_, id))) = queue.pop() {
             let edges = tree.nodes[id].edges.clone();
             for (name, spec, kind) in edges {
-                if let Some(new_id) = self.resolve_edge(&mut tree, id, &name, &spec, kind).await? {
+                for new_id in self.resolve_edge(&mut tree, id, &name, &spec, kind).await? {
                     let node = &tree.nodes[new_id];
                     queue.push(Reverse((QueueKey(node.depth, node.path.clone()), new_id)));
                 }
@@ -127,7 +127,8 @@ impl<S: PackumentSource> Resolver<'_, S> {
         })
     }
 
-    /// Makes `name` resolvable from node `id`; returns a newly placed node.
+    /// Makes `name` resolvable from node `id`; returns the nodes newly placed (the package
+    /// and the peers placed with it).
     async fn resolve_edge(
         &mut self,
         tree: &mut Tree,
@@ -135,44 +136,48 @@ impl<S: PackumentSource> Resolver<'_, S> {
         name: &str,
         spec: &str,
         kind: DepKind,
-    ) -> Result<Option<NodeId>, ResolveError> {
+    ) -> Result<Vec<NodeId>, ResolveError> {
         if kind.is_peer() && self.options.legacy_peer_deps {
-            return Ok(None);
+            return Ok(Vec::new());
         }
         let base = tree.resolve_base(id, kind);
         if let Some(found) = tree.lookup(base, name) {
             let f = &tree.nodes[found];
             if satisfies(name, spec, &f.real_name, &f.version) {
-                return Ok(None);
+                return Ok(Vec::new());
             }
-            if kind.is_peer() {
+            // A peer that resolves to a wrong copy sitting right beside its dependent cannot
+            // be fixed here; one found higher up is shadowed by a right copy placed beside it.
+            if kind.is_peer() && (id == 0 || f.parent == Some(base)) {
                 return self
                     .peer_conflict(tree, id, found, name, spec)
-                    .map(|()| None);
+                    .map(|()| Vec::new());
             }
         } else if kind == DepKind::PeerOptional {
             // Optional peers are checked when present, never installed for their own sake.
-            return Ok(None);
+            return Ok(Vec::new());
         }
         let required_by = describe(tree, id);
         let Some((packument, version)) = self.pick(name, spec, kind, &required_by).await? else {
-            return Ok(None);
+            return Ok(Vec::new());
         };
         let manifest = &packument.versions[&version];
 
-        // Walk up from the start while the next level up can take the package.
         let mut target = base;
         if tree.nodes[target].children.contains_key(name) {
             self.warn(
                 "ERESOLVE",
                 format!("{required_by} needs {name}@{spec} where another version already sits; keeping it"),
             );
-            return Ok(None);
+            return Ok(Vec::new());
         }
+        let edges = manifest.edges(false);
+        // Walk up while the next level can take the package: no other version there, no
+        // copy below it hidden, and the package's peers resolve correctly from there.
         while let Some(up) = tree.nodes[target].parent {
-            // Another version already there, or hoisting would hide the copy someone below uses.
             if tree.nodes[up].children.contains_key(name)
                 || tree.would_shadow(up, name, &manifest.name, &manifest.version)
+                || !peers_fit(tree, up, &edges)
             {
                 break;
             }
@@ -184,8 +189,12 @@ impl<S: PackumentSource> Resolver<'_, S> {
                 format!("{}@{}: {message}", manifest.name, manifest.version),
             );
         }
-        let edges = manifest.edges(false);
         self.prefetch_edges(&edges);
+        let peers: Vec<(String, String)> = edges
+            .iter()
+            .filter(|(_, _, k)| *k == DepKind::Peer)
+            .map(|(n, s, _)| (n.clone(), s.clone()))
+            .collect();
         let entry = LockEntry::from_manifest(name, manifest);
         let node = Node {
             name: name.to_owned(),
@@ -198,7 +207,16 @@ impl<S: PackumentSource> Resolver<'_, S> {
             edges,
             entry,
         };
-        Ok(Some(tree.add(target, node)))
+        let new_id = tree.add(target, node);
+        let mut placed = vec![new_id];
+        // npm places a package together with its peer set, before anything else can take
+        // the spots its peers need.
+        for (peer, peer_spec) in peers {
+            let more =
+                Box::pin(self.resolve_edge(tree, new_id, &peer, &peer_spec, DepKind::Peer)).await?;
+            placed.extend(more);
+        }
+        Ok(placed)
     }
 
     /// Chooses the version for `name@spec`; `None` for an optional dependency that cannot
@@ -301,7 +319,12 @@ impl<S: PackumentSource> Resolver<'_, S> {
             found_for,
         };
         // npm fails when both sides are the project's own direct dependencies.
-        let direct = tree.nodes[dependent].depth == 1 && f.depth == 1;
+        let is_direct = |node: NodeId| {
+            let n = &tree.nodes[node];
+            tree.nodes[0].edges.iter().any(|(e, _, _)| *e == n.name)
+                && tree.lookup(0, &n.name) == Some(node)
+        };
+        let direct = (dependent == 0 || is_direct(dependent)) && is_direct(found);
         if direct && !self.options.force {
             return Err(error);
         }
@@ -340,6 +363,20 @@ pub fn root_entry(root: &Manifest) -> LockEntry {
     entry.deprecated = None;
     entry.dev_dependencies = root.dev_dependencies.clone();
     entry
+}
+
+/// Whether every peer in `edges` resolves to a satisfying copy (or to nothing yet) from `level`.
+fn peers_fit(tree: &Tree, level: NodeId, edges: &[(String, String, DepKind)]) -> bool {
+    edges
+        .iter()
+        .filter(|(_, _, k)| k.is_peer())
+        .all(|(name, spec, _)| match tree.lookup(level, name) {
+            None => true,
+            Some(found) => {
+                let f = &tree.nodes[found];
+                satisfies(name, spec, &f.real_name, &f.version)
+            }
+        })
 }
 
 fn describe(tree: &Tree, id: NodeId) -> String {

@@ -304,3 +304,48 @@ async fn keeps_locked_versions_that_still_satisfy() {
         Some("1.1.0")
     );
 }
+
+#[tokio::test]
+async fn a_package_whose_peer_conflicts_above_nests_with_its_peer() {
+    // root -> amicro -> pico@2 (hoisted first); root -> glob -> fdir, fdir peers pico ^4 (optional).
+    // fdir cannot live at the root (pico@2 there); it nests under glob with pico@4 beside it.
+    let fx = Fixtures::default()
+        .add("amicro", &[("1.0.0", json!({"dependencies": {"pico": "^2"}}))])
+        .add("glob", &[("1.0.0", json!({"dependencies": {"fdir": "^6", "pico": "^4"}}))])
+        .add("fdir", &[("6.0.0", json!({"peerDependencies": {"pico": "^4"}, "peerDependenciesMeta": {"pico": {"optional": true}}}))])
+        .add("pico", &[("2.0.0", json!({})), ("4.0.0", json!({}))]);
+    let manifest = root(json!({"dependencies": {"amicro": "1", "glob": "1"}}));
+    let got = run(&fx, &manifest, Default::default()).await.unwrap();
+    assert_eq!(
+        got,
+        tree(&[
+            ("node_modules/glob", "1.0.0"),
+            ("node_modules/glob/node_modules/fdir", "6.0.0"),
+            ("node_modules/glob/node_modules/pico", "4.0.0"),
+            ("node_modules/amicro", "1.0.0"),
+            ("node_modules/pico", "2.0.0"),
+        ])
+    );
+}
+
+#[tokio::test]
+async fn peers_are_placed_with_their_dependent_before_others_take_the_spot() {
+    // plugin (a) peers host@^2; b (processed later) depends on host@^1. The peer set claims
+    // the root spot first; b nests its own host.
+    let fx = Fixtures::default()
+        .add(
+            "a",
+            &[("1.0.0", json!({"peerDependencies": {"host": "^2"}}))],
+        )
+        .add("b", &[("1.0.0", json!({"dependencies": {"host": "^1"}}))])
+        .add("host", &[("1.0.0", json!({})), ("2.0.0", json!({}))]);
+    let got = run(
+        &fx,
+        &root(json!({"dependencies": {"a": "1", "b": "1"}})),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(got["node_modules/host"], "2.0.0");
+    assert_eq!(got["node_modules/b/node_modules/host"], "1.0.0");
+}
