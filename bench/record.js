@@ -206,6 +206,7 @@ async function main() {
   }
 
   const total = store.listTarballs(dataDir)
+  const previous = store.readProject(dataDir, project)
   store.writeProject(dataDir, project, {
     project,
     recordedAt: new Date().toISOString(),
@@ -215,7 +216,7 @@ async function main() {
     lockedTarballs: jobs.length - skipped.length,
     lockedTarballBytes: tarballBytes,
     skippedTarballs: skipped,
-    fill: fillReport,
+    fill: Object.keys(fillReport).length ? fillReport : (previous && previous.fill) || {},
     storeTarballs: total.length,
     storeTarballBytes: total.reduce((a, t) => a + t.size, 0),
     seconds: Math.round((Date.now() - t0) / 1000),

@@ -19,6 +19,10 @@ pub struct InstallOptions {
     /// Cache folder (default: `$UTOO_CACHE_DIR`, else the user cache folder).
     pub cache_dir: Option<String>,
     pub ignore_scripts: Option<bool>,
+    /// Use cached packuments without revalidating them.
+    pub prefer_offline: Option<bool>,
+    /// Never use the network; everything must be in the cache (else code `ENOTCACHED`).
+    pub offline: Option<bool>,
     /// `npm ci`: install exactly the lockfile into a fresh node_modules.
     pub ci: Option<bool>,
     pub legacy_peer_deps: Option<bool>,
@@ -53,6 +57,8 @@ impl InstallOptions {
         o.registry = self.registry;
         o.cache_dir = self.cache_dir.map(PathBuf::from);
         o.ignore_scripts = self.ignore_scripts.unwrap_or(false);
+        o.prefer_offline = self.prefer_offline.unwrap_or(false);
+        o.offline = self.offline.unwrap_or(false);
         o.legacy_peer_deps = self.legacy_peer_deps.unwrap_or(false);
         o.force = self.force.unwrap_or(false);
         o.node_version = Some(node_version);

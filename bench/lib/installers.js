@@ -12,9 +12,10 @@ const TOOLS_DIR = path.join(BENCH_DIR, '.tools')
 const BUILD_DIR = path.join(BENCH_DIR, '.build')
 const UTOO_ADDON = path.join(BUILD_DIR, 'utoo.linux-x64-gnu.node')
 
-// Pinned peers, installed into bench/.tools by `node bench/setup.js`. npm 12 needs Node 22,
-// so npm stays on the newest 11.x that runs on the Node this machine has.
-const PINS = { npm: '11.21.2', pnpm: '12.21.0', bun: '1.4.5' }
+// Pinned peers, installed into bench/.tools by `node bench/setup.js`. npm 12 needs Node 22, and
+// npm 11.19-11.21 `npm ci` rejects the lockfile its own `npm install` wrote for the medium project
+// ("Missing: @rollup/rollup-android-arm-eabi@ from lock file"), so npm is pinned to the newest 10.x.
+const PINS = { npm: '10.9.9', pnpm: '12.21.0', bun: '1.4.5' }
 
 /** What each installer runs for each kind of command. */
 const COMMANDS = {

@@ -29,6 +29,12 @@ pub struct GlobalArgs {
     /// Neither install nor check peer dependencies (npm's --legacy-peer-deps).
     #[arg(long, global = true)]
     pub legacy_peer_deps: bool,
+    /// Use cached metadata without revalidating it.
+    #[arg(long, global = true)]
+    pub prefer_offline: bool,
+    /// Never use the network: the cache must have everything.
+    #[arg(long, global = true)]
+    pub offline: bool,
     /// Turn peer conflicts and platform mismatches into warnings.
     #[arg(long, global = true)]
     pub force: bool,

@@ -38,6 +38,8 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
     options.ignore_scripts = cli.global.ignore_scripts;
     options.legacy_peer_deps = cli.global.legacy_peer_deps;
     options.force = cli.global.force;
+    options.prefer_offline = cli.global.prefer_offline;
+    options.offline = cli.global.offline;
     options.node_version = node_version;
     match cli.command.unwrap_or(Command::Install {
         lockfile_only: false,

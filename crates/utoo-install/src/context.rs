@@ -3,7 +3,7 @@ use std::sync::{Arc, OnceLock};
 
 use utoo_config::{Config, ConfigSources};
 use utoo_manifest::Manifest;
-use utoo_registry::{Packuments, RegistryClient};
+use utoo_registry::{CachePolicy, Packuments, RegistryClient};
 
 use crate::{InstallError, InstallOptions};
 
@@ -55,7 +55,15 @@ impl Context {
         if let Some(p) = self.packuments.get() {
             return Ok(p);
         }
-        let client = RegistryClient::new(self.config.clone())?;
+        let policy = if self.options.offline || self.config.flag("offline") {
+            CachePolicy::Offline
+        } else if self.options.prefer_offline || self.config.flag("prefer-offline") {
+            CachePolicy::PreferOffline
+        } else {
+            CachePolicy::Revalidate
+        };
+        let client =
+            RegistryClient::new(self.config.clone())?.with_packument_cache(&self.cache_dir, policy);
         Ok(self.packuments.get_or_init(|| Packuments::new(client)))
     }
 

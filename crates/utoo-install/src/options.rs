@@ -29,6 +29,10 @@ pub struct InstallOptions {
     /// Overrides the cache folder (else `UTOO_CACHE_DIR`, else the user cache dir).
     pub cache_dir: Option<PathBuf>,
     pub ignore_scripts: bool,
+    /// Use cached packuments without revalidating them (npm's --prefer-offline).
+    pub prefer_offline: bool,
+    /// Never use the network: cached packuments and tarballs only (npm's --offline).
+    pub offline: bool,
     pub legacy_peer_deps: bool,
     pub force: bool,
     /// The running Node's version (`engines.node` preferences and warnings).
@@ -37,6 +41,9 @@ pub struct InstallOptions {
     pub edit: Option<EditRequest>,
     pub reporter: Arc<dyn Reporter>,
     pub cancel: CancelToken,
+    /// Called at the start of every link job, on the worker running it. Tests use it to hold
+    /// jobs open and prove that link jobs overlap, without timing anything.
+    pub link_probe: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl InstallOptions {
@@ -48,12 +55,15 @@ impl InstallOptions {
             config: Default::default(),
             cache_dir: None,
             ignore_scripts: false,
+            prefer_offline: false,
+            offline: false,
             legacy_peer_deps: false,
             force: false,
             node_version: None,
             edit: None,
             reporter: Arc::new(SilentReporter),
             cancel: CancelToken::new(),
+            link_probe: None,
         }
     }
 

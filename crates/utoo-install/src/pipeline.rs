@@ -79,6 +79,7 @@ pub(crate) async fn fetch_and_link(
     root: &std::path::Path,
     work: Vec<Work>,
     reporter: Arc<dyn Reporter>,
+    link_probe: Option<Arc<dyn Fn() + Send + Sync>>,
 ) -> Result<PipelineOutcome, InstallError> {
     let pool = blocking_pool();
     let cache = Cache::open(cache_dir, pool.clone())?;
@@ -137,6 +138,7 @@ pub(crate) async fn fetch_and_link(
             link_micros.clone(),
         );
         let dest: PathBuf = root.join(&item.path);
+        let probe = link_probe.clone();
         tasks.spawn(async move {
             let permit = network
                 .acquire_owned()
@@ -163,6 +165,9 @@ pub(crate) async fn fetch_and_link(
             pool.spawn(move || {
                 let now = running_links.fetch_add(1, Ordering::SeqCst) + 1;
                 max_links.fetch_max(now, Ordering::SeqCst);
+                if let Some(probe) = probe {
+                    probe();
+                }
                 let t = Instant::now();
                 let result = linker.place_package(&cache_path, &dest, item.method);
                 link_micros.fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);

@@ -124,6 +124,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
                 &ctx.root,
                 work,
                 reporter.clone(),
+                ctx.options.link_probe.clone(),
             )
             .await?
         };

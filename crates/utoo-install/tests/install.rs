@@ -3,6 +3,9 @@
 mod common;
 
 use std::os::unix::fs::MetadataExt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use common::TestProject;
 use serde_json::json;
@@ -116,7 +119,20 @@ async fn lockfile_installs_fetch_no_packuments_and_warm_cache_no_tarballs() {
     std::fs::remove_dir_all(p.root().join("node_modules")).unwrap();
     std::fs::remove_dir_all(&p.cache).unwrap();
     let before_packuments = p.registry.packument_requests();
-    let cold = p.install().await.unwrap();
+    // Each link job waits (bounded) for a second one to start: if jobs ran one at a time,
+    // the first would wait out its bound alone and the count would stay 1.
+    let entered = Arc::new(AtomicUsize::new(0));
+    let seen = entered.clone();
+    let mut options = p.options();
+    options.link_probe = Some(Arc::new(move || {
+        seen.fetch_add(1, Ordering::SeqCst);
+        let start = Instant::now();
+        while seen.load(Ordering::SeqCst) < 2 && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }));
+    let cold = utoo_install::install(options).await.unwrap();
+    assert_eq!(entered.load(Ordering::SeqCst), 4);
     assert_eq!(p.registry.packument_requests(), before_packuments);
     assert_eq!(cold.downloaded, 4);
     assert!(
@@ -453,4 +469,77 @@ async fn bad_input_has_clear_codes() {
     assert_eq!(p.install().await.unwrap_err().code(), "EJSONPARSE");
     std::fs::remove_file(p.root().join("package.json")).unwrap();
     assert_eq!(p.install().await.unwrap_err().code(), "ENOPACKAGEJSON");
+}
+
+#[tokio::test]
+async fn bundled_dependencies_come_from_the_tarball() {
+    let packages = vec![Pkg::new("bundler", "1.0.0")
+        .dep("inner", "^1.0.0")
+        .with("bundleDependencies", json!(["inner"]))
+        .file(
+            "node_modules/inner/package.json",
+            r#"{"name":"inner","version":"1.0.0"}"#,
+            false,
+        )
+        .file(
+            "node_modules/inner/index.js",
+            "module.exports = 'bundled'",
+            false,
+        )];
+    let p = TestProject::new(&packages, json!({"dependencies": {"bundler": "1"}})).await;
+    p.install().await.unwrap();
+    assert!(
+        !p.registry.requests().iter().any(|r| r.contains("inner")),
+        "bundled deps are not fetched"
+    );
+    assert_eq!(
+        p.installed_version("node_modules/bundler/node_modules/inner")
+            .as_deref(),
+        Some("1.0.0")
+    );
+    assert_eq!(
+        p.lockfile()["packages"]["node_modules/bundler"]["bundleDependencies"][0],
+        "inner"
+    );
+    // The lockfile is complete as it is: the next run does not resolve again.
+    std::fs::remove_dir_all(p.root().join("node_modules")).unwrap();
+    assert!(!p.install().await.unwrap().resolved);
+}
+
+#[tokio::test]
+async fn packuments_are_cached_revalidated_and_usable_offline() {
+    let p = TestProject::new(&basic_packages(), json!({"dependencies": {"left": "^1"}})).await;
+    utoo_install::resolve(p.options()).await.unwrap();
+    let fetched = p.registry.packument_requests();
+    std::fs::remove_file(p.root().join("package-lock.json")).unwrap();
+
+    // A warm resolve revalidates: every packument answered 304, no body sent again.
+    utoo_install::resolve(p.options()).await.unwrap();
+    assert_eq!(p.registry.not_modified(), fetched);
+
+    // --prefer-offline: no request at all.
+    std::fs::remove_file(p.root().join("package-lock.json")).unwrap();
+    let before = p.registry.requests().len();
+    let mut options = p.options();
+    options.prefer_offline = true;
+    utoo_install::resolve(options).await.unwrap();
+    assert_eq!(p.registry.requests().len(), before);
+
+    // --offline: installs from the cache alone, and says what is missing otherwise.
+    let mut options = p.options();
+    options.offline = true;
+    std::fs::remove_file(p.root().join("package-lock.json")).unwrap();
+    p.install().await.unwrap();
+    std::fs::remove_dir_all(p.root().join("node_modules")).unwrap();
+    std::fs::remove_file(p.root().join("package-lock.json")).unwrap();
+    let before = p.registry.requests().len();
+    utoo_install::install(options.clone()).await.unwrap();
+    assert_eq!(
+        p.registry.requests().len(),
+        before,
+        "offline makes no request"
+    );
+    p.write_package_json(json!({"dependencies": {"left": "^1", "right": "^1"}}));
+    let err = utoo_install::install(options).await.unwrap_err();
+    assert_eq!(err.code(), "ENOTCACHED", "{err}");
 }

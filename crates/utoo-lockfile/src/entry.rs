@@ -52,6 +52,9 @@ pub struct LockEntry {
     /// Only on the root and workspace entries.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub dev_dependencies: BTreeMap<String, String>,
+    /// Dependencies shipped inside the tarball (npm writes the list).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bundle_dependencies: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bin: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,6 +98,7 @@ impl LockEntry {
             optional_dependencies: manifest.optional_dependencies.clone(),
             peer_dependencies: manifest.peer_dependencies.clone(),
             peer_dependencies_meta: non_empty(manifest_peer_meta(manifest)),
+            bundle_dependencies: manifest.bundled(),
             bin: manifest
                 .bin
                 .as_ref()
@@ -138,6 +142,12 @@ impl LockEntry {
         }
         for (n, s) in &self.optional_dependencies {
             out.insert(n, (s, DepKind::Optional));
+        }
+        // Bundled dependencies come inside the tarball, not from the tree.
+        if !is_root {
+            for name in &self.bundle_dependencies {
+                out.remove(name.as_str());
+            }
         }
         out.into_iter()
             .map(|(n, (s, k))| (n.to_owned(), s.to_owned(), k))

@@ -134,6 +134,24 @@ impl Manifest {
             .collect()
     }
 
+    /// The dependency names shipped inside the tarball (`bundleDependencies`: a list, or
+    /// `true` for all of `dependencies`). They are never fetched from the registry.
+    pub fn bundled(&self) -> Vec<String> {
+        match &self.bundle_dependencies {
+            Some(Value::Array(names)) => names
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect(),
+            Some(Value::Bool(true)) => self.dependencies.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// `Some(wanted)` when `engines.node` rules out the running Node.
+    pub fn node_engine_mismatch(&self, node: &nodejs_semver::Version) -> Option<String> {
+        node_engine_mismatch(self.engines.as_ref(), node)
+    }
+
     /// Whether installing runs a script: npm's `hasInstallScript` from the registry, or, for a
     /// package.json read from disk, the presence of an install hook.
     pub fn has_install_script(&self) -> bool {
@@ -150,6 +168,17 @@ impl Manifest {
             _ => None,
         }
     }
+}
+
+/// `Some(wanted)` when an `engines` value's `node` range rules out `node` (npm checks with
+/// prereleases included).
+pub fn node_engine_mismatch(
+    engines: Option<&Value>,
+    node: &nodejs_semver::Version,
+) -> Option<String> {
+    let wanted = engines?.get("node")?.as_str()?;
+    let range = nodejs_semver::Range::parse(wanted).ok()?;
+    (!range.satisfies_with_prerelease(node, true)).then(|| wanted.to_owned())
 }
 
 // Published manifests contain every shape imaginable (`"dependencies": []`, nulls, numbers).
@@ -222,6 +251,21 @@ mod tests {
             ]
         );
         assert_eq!(m.edges(true).len(), 5);
+    }
+
+    #[test]
+    fn bundled_and_engines() {
+        let m: Manifest = serde_json::from_str(
+            r#"{"dependencies":{"a":"1","b":"1"},"bundleDependencies":["a"],"engines":{"node":">=99"}}"#,
+        )
+        .unwrap();
+        assert_eq!(m.bundled(), ["a"]);
+        let node = nodejs_semver::Version::parse("20.1.0").unwrap();
+        assert_eq!(m.node_engine_mismatch(&node).as_deref(), Some(">=99"));
+        let all: Manifest =
+            serde_json::from_str(r#"{"dependencies":{"a":"1"},"bundledDependencies":true}"#)
+                .unwrap();
+        assert_eq!(all.bundled(), ["a"]);
     }
 
     #[test]

@@ -3,12 +3,16 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, USER_AGENT};
+use reqwest::header::{
+    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH,
+    LAST_MODIFIED, USER_AGENT,
+};
 use reqwest::StatusCode;
 use utoo_config::Config;
 use utoo_manifest::{registry_name, Packument};
 
-use crate::{tls, RegistryError};
+use crate::packument_cache::PackumentCache;
+use crate::{tls, CachePolicy, RegistryError};
 
 /// npm's corgi format; registries that ignore it send the full document, which parses too.
 const ABBREVIATED: &str =
@@ -21,6 +25,8 @@ const RETRY_DELAYS_MS: [u64; 3] = [150, 600, 2000];
 pub struct RegistryClient {
     http: reqwest::Client,
     config: Arc<Config>,
+    cache: Option<PackumentCache>,
+    policy: CachePolicy,
 }
 
 /// A tarball response whose body has not been read yet.
@@ -40,7 +46,23 @@ impl RegistryClient {
             .user_agent(concat!("utoo/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(RegistryError::Client)?;
-        Ok(RegistryClient { http, config })
+        Ok(RegistryClient {
+            http,
+            config,
+            cache: None,
+            policy: CachePolicy::Revalidate,
+        })
+    }
+
+    /// Keeps packuments under `cache_root` and revalidates or trusts them per `policy`.
+    pub fn with_packument_cache(
+        mut self,
+        cache_root: &std::path::Path,
+        policy: CachePolicy,
+    ) -> RegistryClient {
+        self.cache = Some(PackumentCache::new(cache_root));
+        self.policy = policy;
+        self
     }
 
     pub fn config(&self) -> &Config {
@@ -62,21 +84,12 @@ impl RegistryClient {
         )
     }
 
-    /// Fetches and parses a packument. Parsing runs on the blocking pool: a full packument
-    /// can be tens of megabytes and would stall the runtime's sockets.
+    /// Fetches and parses a packument, from the disk cache when the policy allows or the
+    /// registry answers 304. Parsing runs on the blocking pool: a full packument can be tens
+    /// of megabytes and would stall the runtime's sockets.
     pub async fn packument(&self, name: &str) -> Result<Packument, RegistryError> {
         let url = self.packument_url(name);
-        let response = self
-            .send_with_retries(&url, Some(HeaderValue::from_static(ABBREVIATED)))
-            .await
-            .map_err(|e| match e {
-                RegistryError::Status { status: 404, url } => RegistryError::NotFound {
-                    name: name.to_owned(),
-                    url,
-                },
-                other => other,
-            })?;
-        let body = self.read_body_with_retries(&url, response).await?;
+        let body = self.packument_body(name, &url).await?;
         let name = name.to_owned();
         tokio::task::spawn_blocking(move || {
             Packument::from_json_slice(&body)
@@ -86,9 +99,82 @@ impl RegistryClient {
         .expect("packument parsing does not panic")
     }
 
+    async fn packument_body(&self, name: &str, url: &str) -> Result<Bytes, RegistryError> {
+        let cached = match &self.cache {
+            Some(cache) => cache.read(url).await,
+            None => None,
+        };
+        match (self.policy, cached) {
+            (CachePolicy::Offline | CachePolicy::PreferOffline, Some(c)) => return Ok(c.body),
+            (CachePolicy::Offline, None) => {
+                return Err(RegistryError::NotCached {
+                    url: url.to_owned(),
+                })
+            }
+            (_, cached) => {
+                let mut headers = HeaderMap::new();
+                headers.insert(ACCEPT, HeaderValue::from_static(ABBREVIATED));
+                if let Some(c) = &cached {
+                    if let Some(v) = c
+                        .etag
+                        .as_deref()
+                        .and_then(|e| HeaderValue::from_str(e).ok())
+                    {
+                        headers.insert(IF_NONE_MATCH, v);
+                    }
+                    if let Some(v) = c
+                        .last_modified
+                        .as_deref()
+                        .and_then(|e| HeaderValue::from_str(e).ok())
+                    {
+                        headers.insert(IF_MODIFIED_SINCE, v);
+                    }
+                }
+                let response = self
+                    .send_with_retries(url, headers.clone())
+                    .await
+                    .map_err(|e| match e {
+                        RegistryError::Status { status: 404, url } => RegistryError::NotFound {
+                            name: name.to_owned(),
+                            url,
+                        },
+                        other => other,
+                    })?;
+                if response.status() == StatusCode::NOT_MODIFIED {
+                    if let Some(c) = cached {
+                        return Ok(c.body);
+                    }
+                }
+                let header = |h| {
+                    response
+                        .headers()
+                        .get(h)
+                        .and_then(|v: &HeaderValue| v.to_str().ok())
+                        .map(str::to_owned)
+                };
+                let (etag, last_modified) = (header(ETAG), header(LAST_MODIFIED));
+                let body = self.read_body_with_retries(url, response, headers).await?;
+                if let Some(cache) = &self.cache {
+                    if etag.is_some()
+                        || last_modified.is_some()
+                        || self.policy == CachePolicy::PreferOffline
+                    {
+                        cache.store(url, etag, last_modified, body.clone());
+                    }
+                }
+                Ok(body)
+            }
+        }
+    }
+
     /// Starts a tarball download; the caller streams the body.
     pub async fn tarball(&self, url: &str) -> Result<TarballResponse, RegistryError> {
-        let response = self.send_with_retries(url, None).await?;
+        if self.policy == CachePolicy::Offline {
+            return Err(RegistryError::NotCached {
+                url: url.to_owned(),
+            });
+        }
+        let response = self.send_with_retries(url, HeaderMap::new()).await?;
         let content_length = response.content_length();
         let owned_url = url.to_owned();
         let body = response.bytes_stream().map(move |chunk| {
@@ -106,11 +192,11 @@ impl RegistryClient {
     async fn send_with_retries(
         &self,
         url: &str,
-        accept: Option<HeaderValue>,
+        headers: HeaderMap,
     ) -> Result<reqwest::Response, RegistryError> {
         let mut attempt = 0;
         loop {
-            let result = self.send_once(url, accept.clone()).await;
+            let result = self.send_once(url, headers.clone()).await;
             match result {
                 Err(e) if e.is_transient() && attempt < RETRY_DELAYS_MS.len() => {
                     tracing::debug!(url, attempt, error = %e, "retrying");
@@ -125,15 +211,13 @@ impl RegistryClient {
     async fn send_once(
         &self,
         url: &str,
-        accept: Option<HeaderValue>,
+        headers: HeaderMap,
     ) -> Result<reqwest::Response, RegistryError> {
         let mut request = self
             .http
             .get(url)
-            .header(USER_AGENT, concat!("utoo/", env!("CARGO_PKG_VERSION")));
-        if let Some(accept) = accept {
-            request = request.header(ACCEPT, accept);
-        }
+            .header(USER_AGENT, concat!("utoo/", env!("CARGO_PKG_VERSION")))
+            .headers(headers);
         if let Some(auth) = self.config.authorization_for(url) {
             request = request.header(AUTHORIZATION, auth);
         }
@@ -145,7 +229,7 @@ impl RegistryClient {
                 source,
             })?;
         match response.status() {
-            status if status.is_success() => Ok(response),
+            status if status.is_success() || status == StatusCode::NOT_MODIFIED => Ok(response),
             StatusCode::NOT_FOUND => Err(RegistryError::Status {
                 url: url.to_owned(),
                 status: 404,
@@ -162,6 +246,7 @@ impl RegistryClient {
         &self,
         url: &str,
         mut response: reqwest::Response,
+        headers: HeaderMap,
     ) -> Result<Bytes, RegistryError> {
         let mut attempt = 0;
         loop {
@@ -171,9 +256,11 @@ impl RegistryClient {
                     tracing::debug!(url, attempt, error = %source, "body failed; retrying");
                     tokio::time::sleep(Duration::from_millis(RETRY_DELAYS_MS[attempt])).await;
                     attempt += 1;
-                    response = self
-                        .send_with_retries(url, Some(HeaderValue::from_static(ABBREVIATED)))
-                        .await?;
+                    // Unconditional: a 304 now would leave nothing to read.
+                    let mut headers = headers.clone();
+                    headers.remove(IF_NONE_MATCH);
+                    headers.remove(IF_MODIFIED_SINCE);
+                    response = self.send_with_retries(url, headers).await?;
                 }
                 Err(source) => {
                     return Err(RegistryError::Network {

@@ -24,6 +24,8 @@ pub enum RegistryError {
         #[source]
         source: std::io::Error,
     },
+    #[error("`{url}` is not in the cache and --offline forbids the network")]
+    NotCached { url: String },
     #[error("could not set up the HTTP client")]
     Client(#[source] reqwest::Error),
 }
@@ -38,6 +40,7 @@ impl RegistryError {
             RegistryError::Network { .. } => "ENETWORK",
             RegistryError::Parse { .. } => "EJSONPARSE",
             RegistryError::CaFile { .. } => "ECAFILE",
+            RegistryError::NotCached { .. } => "ENOTCACHED",
             RegistryError::Client(_) => "ECLIENT",
         }
     }

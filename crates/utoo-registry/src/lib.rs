@@ -4,9 +4,11 @@
 
 mod client;
 mod error;
+mod packument_cache;
 mod packuments;
 mod tls;
 
 pub use client::{RegistryClient, TarballResponse};
 pub use error::RegistryError;
+pub use packument_cache::CachePolicy;
 pub use packuments::Packuments;

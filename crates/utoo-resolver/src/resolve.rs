@@ -171,7 +171,13 @@ impl<S: PackumentSource> Resolver<'_, S> {
             );
             return Ok(Vec::new());
         }
-        let edges = manifest.edges(false);
+        let bundled = manifest.bundled();
+        // Bundled dependencies arrive inside the tarball; npm never resolves them.
+        let edges: Vec<_> = manifest
+            .edges(false)
+            .into_iter()
+            .filter(|(n, _, _)| !bundled.contains(n))
+            .collect();
         // Walk up while the next level can take the package: no other version there, no
         // copy below it hidden, and the package's peers resolve correctly from there.
         while let Some(up) = tree.nodes[target].parent {
@@ -182,6 +188,17 @@ impl<S: PackumentSource> Resolver<'_, S> {
                 break;
             }
             target = up;
+        }
+        if let Some(node) = &self.options.node_version {
+            if let Some(wanted) = manifest.node_engine_mismatch(node) {
+                self.warn(
+                    "EBADENGINE",
+                    format!(
+                        "{}@{} wants node {wanted}, this is {node}",
+                        manifest.name, manifest.version
+                    ),
+                );
+            }
         }
         if let Some(message) = manifest.is_deprecated() {
             self.warn(

@@ -33,6 +33,7 @@ struct State {
     tarballs: BTreeMap<String, Vec<u8>>,
     faults: Vec<(String, Fault)>,
     requests: Vec<String>,
+    not_modified: usize,
 }
 
 /// An npm registry on 127.0.0.1 (random port) serving fixture packages.
@@ -140,6 +141,11 @@ impl Registry {
         self.state.lock().expect("registry state").requests.clone()
     }
 
+    /// Packument requests answered `304 Not Modified`.
+    pub fn not_modified(&self) -> usize {
+        self.state.lock().expect("registry state").not_modified
+    }
+
     pub fn tarball_requests(&self) -> usize {
         self.requests()
             .iter()
@@ -176,6 +182,11 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     // `@scope%2fname` and `@scope/name` are the same packument.
     let path = req.uri().path().replace("%2f", "/").replace("%2F", "/");
+    let if_none_match = req
+        .headers()
+        .get("if-none-match")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let (body, fault) = {
         let mut s = state.lock().expect("registry state");
         s.requests.push(path.clone());
@@ -218,6 +229,28 @@ async fn handle(
     let Some(mut body) = body else {
         return respond(StatusCode::NOT_FOUND, br#"{"error":"Not found"}"#.to_vec());
     };
+    // Packuments carry an ETag (a hash of the body) and honour If-None-Match.
+    let etag = (!path.ends_with(".tgz")).then(|| {
+        let digest = IntegrityOpts::new()
+            .algorithm(Algorithm::Sha1)
+            .chain(&body)
+            .result();
+        format!("\"{}\"", digest.to_hex().1)
+    });
+    if etag.is_some() && etag == if_none_match && fault.is_none() {
+        state.lock().expect("registry state").not_modified += 1;
+        let mut response = Response::new(Full::new(Bytes::new()));
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        return Ok(response);
+    }
+    let with_etag = |mut response: Response<Full<Bytes>>| {
+        if let Some(tag) = &etag {
+            response
+                .headers_mut()
+                .insert("etag", tag.parse().expect("valid header"));
+        }
+        response
+    };
     match fault {
         Some(Fault::Truncate { .. }) => {
             // Promise the whole length, send half: the client sees the body cut off.
@@ -236,6 +269,6 @@ async fn handle(
             }
             respond(StatusCode::OK, body)
         }
-        _ => respond(StatusCode::OK, body),
+        _ => respond(StatusCode::OK, body).map(with_etag),
     }
 }
