@@ -25,6 +25,10 @@ export interface InstallOptions {
   /** Cache folder (default: `$UTOO_CACHE_DIR`, else the user cache folder). */
   cacheDir?: string
   ignoreScripts?: boolean
+  /** Use cached packuments without revalidating them. */
+  preferOffline?: boolean
+  /** Never use the network; everything must be in the cache (else code `ENOTCACHED`). */
+  offline?: boolean
   /** `npm ci`: install exactly the lockfile into a fresh node_modules. */
   ci?: boolean
   legacyPeerDeps?: boolean

@@ -128,6 +128,30 @@ test('resolve() writes only the lockfile', async () => {
   project.cleanup()
 })
 
+test('a progress callback does not keep node alive after the promise settles', async () => {
+  const project = makeProject({ dependencies: { greet: '^1.0.0' } })
+  const script = `
+    const { install } = require(${JSON.stringify(path.join(__dirname, '..'))})
+    install({ cwd: ${JSON.stringify(project.dir)}, registry: ${JSON.stringify(registry.url)},
+              cacheDir: ${JSON.stringify(project.cache)}, onProgress: () => {} })
+      .then((s) => console.log('done', s.packages))`
+  const { spawn } = require('node:child_process')
+  const child = spawn(process.execPath, ['-e', script])
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  const exited = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), 20_000)
+    child.on('exit', () => {
+      clearTimeout(timer)
+      resolve(true)
+    })
+  })
+  if (!exited) child.kill()
+  assert.ok(exited, 'node exited on its own')
+  assert.match(out, /done 2/)
+  project.cleanup()
+})
+
 test('the promise does not block the event loop', async () => {
   const project = makeProject({ dependencies: { greet: '^1.0.0', other: '1.0.0' } })
   let ticks = 0

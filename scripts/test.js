@@ -17,5 +17,9 @@ function step(title, cmd, args) {
 }
 
 step('build the addon (debug)', 'npx', ['napi', 'build', '--platform'])
+// index.d.ts and index.js are generated from the Rust types: a build must not change them.
+if (spawnSync('git', ['rev-parse', '--git-dir'], { cwd: root }).status === 0) {
+  step('generated typings are committed', 'git', ['diff', '--exit-code', '--', 'index.d.ts', 'index.js'])
+}
 step('Rust tests', 'cargo', ['test', '--workspace', '--quiet'])
 step('JS tests', process.execPath, ['--test', '__test__/'])
