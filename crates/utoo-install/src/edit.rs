@@ -149,7 +149,7 @@ async fn saved_spec(
         .node_version
         .as_deref()
         .and_then(|v| nodejs_semver::Version::parse(v).ok());
-    let Some(manifest) = packument.pick(&req, node.as_ref()) else {
+    let Some(picked) = packument.pick(&req, node.as_ref()) else {
         return Err(InstallError::Resolve(
             utoo_resolver::ResolveError::NoMatch {
                 name: real,
@@ -158,11 +158,7 @@ async fn saved_spec(
             },
         ));
     };
-    let version = if exact {
-        manifest.version.clone()
-    } else {
-        format!("^{}", manifest.version)
-    };
+    let version = if exact { picked } else { format!("^{picked}") };
     Ok(if real != name {
         format!("npm:{real}@{version}")
     } else {

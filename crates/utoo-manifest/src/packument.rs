@@ -2,19 +2,44 @@ use std::collections::BTreeMap;
 
 use nodejs_semver::{Range, Version};
 use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 use crate::spec::VersionReq;
 use crate::Manifest;
 
 /// All published versions of one package, as the registry serves it. Both the abbreviated
 /// (`application/vnd.npm.install-v1+json`) and the full format parse into this.
+///
+/// Versions stay raw JSON until asked for: a full packument holds hundreds of manifests of
+/// which an install reads one or two, and parsing them all cost most of resolution's CPU
+/// and memory.
 #[derive(Debug, Deserialize)]
 pub struct Packument {
     pub name: String,
     #[serde(default, rename = "dist-tags")]
     pub dist_tags: BTreeMap<String, String>,
     #[serde(default)]
-    pub versions: BTreeMap<String, Manifest>,
+    versions: BTreeMap<String, Box<RawValue>>,
+}
+
+/// What the version choice needs to know of a candidate.
+#[derive(Deserialize)]
+struct PickInfo {
+    #[serde(default)]
+    engines: Option<Value>,
+    #[serde(default)]
+    deprecated: Option<Value>,
+}
+
+impl PickInfo {
+    fn deprecated(&self) -> bool {
+        match &self.deprecated {
+            Some(Value::String(s)) => !s.is_empty(),
+            Some(Value::Bool(b)) => *b,
+            _ => false,
+        }
+    }
 }
 
 impl Packument {
@@ -22,47 +47,80 @@ impl Packument {
         serde_json::from_slice(bytes)
     }
 
+    pub fn has_version(&self, version: &str) -> bool {
+        self.versions.contains_key(version)
+    }
+
+    pub fn version_count(&self) -> usize {
+        self.versions.len()
+    }
+
+    /// The manifest of one published version.
+    pub fn manifest(&self, version: &str) -> Option<serde_json::Result<Manifest>> {
+        self.versions
+            .get(version)
+            .map(|raw| serde_json::from_str(raw.get()))
+    }
+
+    fn info(&self, version: &str) -> Option<PickInfo> {
+        serde_json::from_str(self.versions.get(version)?.get()).ok()
+    }
+
     /// npm-pick-manifest's choice for `req` on a machine running `node`:
-    /// a dist-tag names its version; for a range, the `latest` tag wins when it satisfies,
-    /// otherwise the highest satisfying version, preferring ones whose `engines.node`
-    /// accepts the running Node and that are not deprecated.
-    pub fn pick(&self, req: &VersionReq, node: Option<&Version>) -> Option<&Manifest> {
+    /// a dist-tag names its version; for a range, the `latest` tag wins when it satisfies
+    /// (and is neither deprecated nor engine-incompatible), otherwise the highest
+    /// satisfying version, preferring ones whose `engines.node` accepts the running Node
+    /// and that are not deprecated.
+    pub fn pick(&self, req: &VersionReq, node: Option<&Version>) -> Option<String> {
         let range = match req {
             VersionReq::Tag(tag) => {
-                return self.dist_tags.get(tag).and_then(|v| self.versions.get(v));
+                return self
+                    .dist_tags
+                    .get(tag)
+                    .filter(|v| self.has_version(v))
+                    .cloned();
             }
             VersionReq::Range(range) => range,
         };
-        if let Some(latest) = self
-            .dist_tags
-            .get("latest")
-            .and_then(|v| self.versions.get_key_value(v))
-        {
-            if let Ok(version) = Version::parse(latest.0) {
-                if range.satisfies(&version) && engine_ok(latest.1, node) {
-                    return Some(latest.1);
+        if let Some(latest) = self.dist_tags.get("latest").filter(|v| self.has_version(v)) {
+            if let (Ok(version), Some(info)) = (Version::parse(latest), self.info(latest)) {
+                if range.satisfies(&version) && engine_ok(&info, node) && !info.deprecated() {
+                    return Some(latest.clone());
                 }
             }
         }
-        self.versions
-            .iter()
-            .filter_map(|(raw, manifest)| {
+        let mut candidates: Vec<(Version, &String)> = self
+            .versions
+            .keys()
+            .filter_map(|raw| {
                 let version = Version::parse(raw).ok()?;
-                range.satisfies(&version).then_some((version, manifest))
+                range.satisfies(&version).then_some((version, raw))
             })
-            .max_by(|(va, ma), (vb, mb)| {
-                let key = |m: &Manifest| (engine_ok(m, node), m.is_deprecated().is_none());
-                key(ma).cmp(&key(mb)).then_with(|| va.cmp(vb))
-            })
-            .map(|(_, manifest)| manifest)
+            .collect();
+        candidates.sort_by(|a, b| b.0.cmp(&a.0));
+        // Highest first; the first one that is engine-compatible and not deprecated wins,
+        // else the first engine-compatible one, else the highest.
+        let mut best_engine_ok: Option<&str> = None;
+        for (_, raw) in &candidates {
+            let Some(info) = self.info(raw) else { continue };
+            let engine = engine_ok(&info, node);
+            if engine && !info.deprecated() {
+                return Some(raw.to_string());
+            }
+            if engine && best_engine_ok.is_none() {
+                best_engine_ok = Some(raw.as_str());
+            }
+        }
+        best_engine_ok
+            .or_else(|| candidates.first().map(|(_, raw)| raw.as_str()))
+            .map(str::to_owned)
     }
 }
 
-fn engine_ok(manifest: &Manifest, node: Option<&Version>) -> bool {
+fn engine_ok(info: &PickInfo, node: Option<&Version>) -> bool {
     let (Some(node), Some(wanted)) = (
         node,
-        manifest
-            .engines
+        info.engines
             .as_ref()
             .and_then(|e| e.get("node"))
             .and_then(|v| v.as_str()),
@@ -95,9 +153,7 @@ mod tests {
 
     fn pick(req: &str) -> Option<String> {
         let node = Version::parse("20.0.0").unwrap();
-        packument()
-            .pick(&VersionReq::parse(req), Some(&node))
-            .map(|m| m.version.clone())
+        packument().pick(&VersionReq::parse(req), Some(&node))
     }
 
     #[test]
@@ -108,6 +164,7 @@ mod tests {
 
     #[test]
     fn otherwise_highest_preferring_engine_ok_then_not_deprecated() {
+        // 1.4.0 needs node >=99 and 1.3.0 is deprecated: 1.3.0 still beats nothing.
         assert_eq!(pick(">1.2.0").as_deref(), Some("1.3.0"));
         assert_eq!(pick("~1.4.0").as_deref(), Some("1.4.0"));
         assert_eq!(pick("1.0.x").as_deref(), Some("1.0.0"));
@@ -119,5 +176,28 @@ mod tests {
         assert_eq!(pick("^2.0.0"), None);
         assert_eq!(pick("^2.0.0-rc.0").as_deref(), Some("2.0.0-rc.1"));
         assert_eq!(pick("nope"), None);
+    }
+
+    #[test]
+    fn deprecated_latest_loses_to_a_good_version() {
+        let p = Packument::from_json_slice(
+            br#"{"name":"p","dist-tags":{"latest":"1.1.0"},"versions":{
+              "1.0.0":{"name":"p","version":"1.0.0"},
+              "1.1.0":{"name":"p","version":"1.1.0","deprecated":"oops"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            p.pick(&VersionReq::parse("^1"), None).as_deref(),
+            Some("1.0.0")
+        );
+        assert_eq!(
+            p.manifest("1.1.0")
+                .unwrap()
+                .unwrap()
+                .is_deprecated()
+                .as_deref(),
+            Some("oops")
+        );
+        assert!(p.manifest("9.9.9").is_none());
     }
 }

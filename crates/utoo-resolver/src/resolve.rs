@@ -161,7 +161,22 @@ impl<S: PackumentSource> Resolver<'_, S> {
         let Some((packument, version)) = self.pick(name, spec, kind, &required_by).await? else {
             return Ok(Vec::new());
         };
-        let manifest = &packument.versions[&version];
+        let manifest = match packument.manifest(&version) {
+            Some(Ok(m)) => m,
+            Some(Err(e)) => {
+                let error = ResolveError::Fetch {
+                    name: packument.name.clone(),
+                    required_by: required_by.clone(),
+                    code: "EJSONPARSE",
+                    message: format!("the manifest of version {version} is malformed: {e}"),
+                };
+                return self
+                    .optional_or(kind, error)
+                    .map(|_: Option<()>| Vec::new());
+            }
+            None => unreachable!("pick only returns published versions"),
+        };
+        let manifest = &manifest;
 
         let mut target = base;
         if tree.nodes[target].children.contains_key(name) {
@@ -272,17 +287,13 @@ impl<S: PackumentSource> Resolver<'_, S> {
         let preferred = self.preferred.get(&real).and_then(|versions| {
             versions
                 .iter()
-                .filter(|v| packument.versions.contains_key(*v))
+                .filter(|v| packument.has_version(v))
                 .filter(|v| satisfies(name, spec, &real, v))
                 .filter_map(|v| Version::parse(v).ok().map(|parsed| (parsed, v)))
                 .max_by(|a, b| a.0.cmp(&b.0))
                 .map(|(_, v)| v.clone())
         });
-        let chosen = preferred.or_else(|| {
-            packument
-                .pick(&req, self.options.node_version.as_ref())
-                .map(|m| m.version.clone())
-        });
+        let chosen = preferred.or_else(|| packument.pick(&req, self.options.node_version.as_ref()));
         let Some(version) = chosen else {
             let error = ResolveError::NoMatch {
                 name: real,
