@@ -32,9 +32,14 @@ pub(crate) fn client_config(config: &Config) -> Result<rustls::ClientConfig, Reg
         .expect("ring supports the default protocol versions")
         .with_root_certificates(roots)
         .with_no_client_auth();
-    // HTTP/1.1 over a pool of sockets: for bulk tarball transfer one multiplexed HTTP/2
-    // connection (one congestion window) measured slower in other installers.
-    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // HTTP/1.1 over a pool of sockets by default: for bulk transfer one multiplexed HTTP/2
+    // connection (one congestion window) measured slower, in other installers and here
+    // (see the note on issue 4). UTOO_HTTP2=1 offers h2 for comparison.
+    tls.alpn_protocols = if std::env::var_os("UTOO_HTTP2").is_some_and(|v| v == "1") {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
     Ok(tls)
 }
 
