@@ -89,6 +89,10 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
     }
     let hidden_path = node_modules.join(HIDDEN_LOCKFILE);
     let old_hidden = Lockfile::read(&hidden_path).ok().flatten();
+    let hidden_written = std::fs::metadata(&hidden_path)
+        .and_then(|m| m.modified())
+        .ok();
+    let intact = |path: &str| package_intact(&ctx.root.join(path), hidden_written);
 
     let up_to_date = old_hidden.as_ref().is_some_and(|old| {
         old.packages.len() == installable.len()
@@ -96,7 +100,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
                 old.packages
                     .get(path)
                     .is_some_and(|o| same_package(o, entry))
-                    && ctx.root.join(path).is_dir()
+                    && intact(path)
             })
     });
     if up_to_date {
@@ -109,7 +113,13 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
             }
             _ => {}
         }
-        let work = changes(&ctx, &installable, old_hidden.as_ref(), &mut summary)?;
+        let work = changes(
+            &ctx,
+            &installable,
+            old_hidden.as_ref(),
+            &intact,
+            &mut summary,
+        )?;
         let placed: Vec<(String, LockEntry)> = work
             .iter()
             .map(|w| (w.path.clone(), w.entry.clone()))
@@ -232,6 +242,18 @@ fn installable(
     Ok((out, skipped_roots.len()))
 }
 
+/// npm's trust rule for the hidden lockfile: a package folder changed after it was written
+/// (files added or removed by hand, a half-finished run) is placed again.
+fn package_intact(dir: &std::path::Path, hidden_written: Option<std::time::SystemTime>) -> bool {
+    let Ok(meta) = std::fs::metadata(dir) else {
+        return false;
+    };
+    let (Some(written), Ok(modified)) = (hidden_written, meta.modified()) else {
+        return false;
+    };
+    meta.is_dir() && modified <= written + std::time::Duration::from_millis(10)
+}
+
 fn same_package(a: &LockEntry, b: &LockEntry) -> bool {
     a.version == b.version && a.integrity == b.integrity && a.name == b.name
 }
@@ -241,6 +263,7 @@ fn changes(
     ctx: &Context,
     installable: &BTreeMap<String, LockEntry>,
     old_hidden: Option<&Lockfile>,
+    intact: &dyn Fn(&str) -> bool,
     summary: &mut InstallSummary,
 ) -> Result<Vec<Work>, InstallError> {
     let copy_scripted = !ctx.options.ignore_scripts;
@@ -248,7 +271,7 @@ fn changes(
     for (path, entry) in installable {
         let on_disk = ctx.root.join(path).is_dir();
         let old = old_hidden.and_then(|h| h.packages.get(path));
-        if on_disk && old.is_some_and(|o| same_package(o, entry)) {
+        if on_disk && old.is_some_and(|o| same_package(o, entry)) && intact(path) {
             continue;
         }
         if on_disk {

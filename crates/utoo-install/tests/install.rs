@@ -543,3 +543,17 @@ async fn packuments_are_cached_revalidated_and_usable_offline() {
     let err = utoo_install::install(options).await.unwrap_err();
     assert_eq!(err.code(), "ENOTCACHED", "{err}");
 }
+
+#[tokio::test]
+async fn a_package_folder_changed_by_hand_is_placed_again() {
+    let p = TestProject::new(&basic_packages(), json!({"dependencies": {"left": "^1"}})).await;
+    p.install().await.unwrap();
+    // Make sure the folder's mtime moves past the hidden lockfile's.
+    std::thread::sleep(Duration::from_millis(30));
+    std::fs::remove_file(p.root().join("node_modules/left/index.js")).unwrap();
+    let summary = p.install().await.unwrap();
+    assert!(!summary.up_to_date);
+    assert_eq!(summary.changed, 1);
+    assert!(p.root().join("node_modules/left/index.js").is_file());
+    assert!(p.install().await.unwrap().up_to_date);
+}
