@@ -99,7 +99,10 @@ impl<S: PackumentSource> Resolver<'_, S> {
         while let Some(Reverse((_, id))) = queue.pop() {
             let edges = tree.nodes[id].edges.clone();
             for (name, spec, kind) in edges {
-                for new_id in self.resolve_edge(&mut tree, id, &name, &spec, kind).await? {
+                for new_id in self
+                    .resolve_edge(&mut tree, id, &name, &spec, kind, None)
+                    .await?
+                {
                     let node = &tree.nodes[new_id];
                     queue.push(Reverse((QueueKey(node.depth, node.path.clone()), new_id)));
                 }
@@ -136,6 +139,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
         name: &str,
         spec: &str,
         kind: DepKind,
+        requester: Option<NodeId>,
     ) -> Result<Vec<NodeId>, ResolveError> {
         if kind.is_peer() && self.options.legacy_peer_deps {
             return Ok(Vec::new());
@@ -158,7 +162,10 @@ impl<S: PackumentSource> Resolver<'_, S> {
             return Ok(Vec::new());
         }
         let required_by = describe(tree, id);
-        let Some((packument, version)) = self.pick(name, spec, kind, &required_by).await? else {
+        let Some((packument, version)) = self
+            .pick_for_edge(tree, base, requester, name, spec, kind, &required_by)
+            .await?
+        else {
             return Ok(Vec::new());
         };
         let manifest = match packument.manifest(&version) {
@@ -244,11 +251,51 @@ impl<S: PackumentSource> Resolver<'_, S> {
         // npm places a package together with its peer set, before anything else can take
         // the spots its peers need.
         for (peer, peer_spec) in peers {
-            let more =
-                Box::pin(self.resolve_edge(tree, new_id, &peer, &peer_spec, DepKind::Peer)).await?;
+            let more = Box::pin(self.resolve_edge(
+                tree,
+                new_id,
+                &peer,
+                &peer_spec,
+                DepKind::Peer,
+                Some(id),
+            ))
+            .await?;
             placed.extend(more);
         }
         Ok(placed)
+    }
+
+    /// The version for an edge. For a peer, npm first tries the spec of the package that
+    /// asked for the dependent (`requester`, when the peer is placed with its dependent's peer
+    /// set) or of the folder the peer lands in (`base`), keeping the result if it also suits
+    /// the peer: a plugin's loose peer range cannot push its host's own pin aside.
+    async fn pick_for_edge(
+        &mut self,
+        tree: &Tree,
+        base: NodeId,
+        requester: Option<NodeId>,
+        name: &str,
+        spec: &str,
+        kind: DepKind,
+        required_by: &str,
+    ) -> Result<Option<(Arc<Packument>, String)>, ResolveError> {
+        if kind.is_peer() {
+            for context in requester.into_iter().chain([base]) {
+                let own = tree.nodes[context]
+                    .edges
+                    .iter()
+                    .find(|(n, _, k)| n == name && !k.is_peer())
+                    .map(|(_, s, _)| s.clone());
+                let Some(own_spec) = own else { continue };
+                let who = describe(tree, context);
+                if let Some((packument, version)) = self.pick(name, &own_spec, kind, &who).await? {
+                    if satisfies(name, spec, &packument.name, &version) {
+                        return Ok(Some((packument, version)));
+                    }
+                }
+            }
+        }
+        self.pick(name, spec, kind, required_by).await
     }
 
     /// Chooses the version for `name@spec`; `None` for an optional dependency that cannot

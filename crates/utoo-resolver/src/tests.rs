@@ -349,3 +349,63 @@ async fn peers_are_placed_with_their_dependent_before_others_take_the_spot() {
     assert_eq!(got["node_modules/host"], "2.0.0");
     assert_eq!(got["node_modules/b/node_modules/host"], "1.0.0");
 }
+
+#[tokio::test]
+async fn a_peer_placed_early_takes_the_projects_own_range() {
+    // `@plugin` sorts before `host`: its peer set is placed first, and must use the root's
+    // own `host@^1` (which also satisfies the peer's `>=1`), not the newest host.
+    let fx = Fixtures::default()
+        .add(
+            "@plugin/x",
+            &[("1.0.0", json!({"peerDependencies": {"host": ">=1"}}))],
+        )
+        .add("host", &[("1.5.0", json!({})), ("2.0.0", json!({}))]);
+    let got = run(
+        &fx,
+        &root(json!({"dependencies": {"@plugin/x": "1", "host": "^1"}})),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        got,
+        tree(&[
+            ("node_modules/@plugin/x", "1.0.0"),
+            ("node_modules/host", "1.5.0")
+        ])
+    );
+}
+
+#[tokio::test]
+async fn a_peer_takes_the_version_its_dependents_requester_pins() {
+    // tool -> (helper, engine@^1); helper peers engine >=1. helper hoists to the root with its
+    // peer set; the peer takes tool's engine@^1, not the newest engine (npm's peer-set rule).
+    let fx = Fixtures::default()
+        .add(
+            "tool",
+            &[(
+                "1.0.0",
+                json!({"dependencies": {"helper": "1", "engine": "^1"}}),
+            )],
+        )
+        .add(
+            "helper",
+            &[("1.0.0", json!({"peerDependencies": {"engine": ">=1"}}))],
+        )
+        .add("engine", &[("1.2.0", json!({})), ("2.0.0", json!({}))]);
+    let got = run(
+        &fx,
+        &root(json!({"dependencies": {"tool": "1"}})),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        got,
+        tree(&[
+            ("node_modules/engine", "1.2.0"),
+            ("node_modules/helper", "1.0.0"),
+            ("node_modules/tool", "1.0.0")
+        ])
+    );
+}
