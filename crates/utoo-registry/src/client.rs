@@ -230,10 +230,6 @@ impl RegistryClient {
             })?;
         match response.status() {
             status if status.is_success() || status == StatusCode::NOT_MODIFIED => Ok(response),
-            StatusCode::NOT_FOUND => Err(RegistryError::Status {
-                url: url.to_owned(),
-                status: 404,
-            }),
             status => Err(RegistryError::Status {
                 url: url.to_owned(),
                 status: status.as_u16(),
