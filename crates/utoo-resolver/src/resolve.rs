@@ -124,6 +124,8 @@ impl<S: PackumentSource> Resolver<'_, S> {
             packages.insert(node.path, node.entry);
         }
         calc_dep_flags(&mut packages);
+        // What a replaced package needed and nothing else does (npm prunes it too).
+        packages.retain(|_, e| !e.extraneous);
         Ok(Resolved {
             packages,
             warnings: std::mem::take(&mut self.warnings),
@@ -153,6 +155,9 @@ impl<S: PackumentSource> Resolver<'_, S> {
             // A peer that resolves to a wrong copy sitting right beside its dependent cannot
             // be fixed here; one found higher up is shadowed by a right copy placed beside it.
             if kind.is_peer() && (id == 0 || f.parent == Some(base)) {
+                if self.try_replace(tree, found, name, spec, kind).await? {
+                    return Ok(vec![found]);
+                }
                 return self
                     .peer_conflict(tree, id, found, name, spec)
                     .map(|()| Vec::new());
@@ -263,6 +268,49 @@ impl<S: PackumentSource> Resolver<'_, S> {
             placed.extend(more);
         }
         Ok(placed)
+    }
+
+    /// Arborist's REPLACE: swaps the package at `found` for the version `name@spec` picks
+    /// when that version satisfies every edge that resolves to `found` today (a loose peer
+    /// range took the newest version first; a stricter one then narrows it).
+    async fn try_replace(
+        &mut self,
+        tree: &mut Tree,
+        found: NodeId,
+        name: &str,
+        spec: &str,
+        kind: DepKind,
+    ) -> Result<bool, ResolveError> {
+        let required_by = describe(tree, found);
+        let Some((packument, version)) = self.pick(name, spec, kind, &required_by).await? else {
+            return Ok(false);
+        };
+        let users = tree.dependents.get(name).cloned().unwrap_or_default();
+        let all_ok = users.iter().all(|&user| {
+            tree.nodes[user]
+                .edges
+                .iter()
+                .filter(|(n, _, _)| n == name)
+                .all(|(_, s, k)| {
+                    tree.lookup(tree.resolve_base(user, *k), name) != Some(found)
+                        || satisfies(name, s, &packument.name, &version)
+                })
+        });
+        let Some(Ok(manifest)) = packument.manifest(&version) else {
+            return Ok(false);
+        };
+        if !all_ok {
+            return Ok(false);
+        }
+        let bundled = manifest.bundled();
+        let edges: Vec<_> = manifest
+            .edges(false)
+            .into_iter()
+            .filter(|(n, _, _)| !bundled.contains(n))
+            .collect();
+        self.prefetch_edges(&edges);
+        tree.replace(found, &manifest, edges);
+        Ok(true)
     }
 
     /// The version for an edge. For a peer, npm first tries the spec of the package that

@@ -409,3 +409,26 @@ async fn a_peer_takes_the_version_its_dependents_requester_pins() {
         ])
     );
 }
+
+#[tokio::test]
+async fn a_stricter_peer_replaces_the_version_a_loose_one_placed() {
+    // gulp-ts (first) peers typescript >=2 and gets the project's ^5.4 → newest 5.9; typedoc
+    // then peers 5.4.x: 5.4.5 satisfies everyone, so it replaces 5.9 (npm's REPLACE).
+    let fx = Fixtures::default()
+        .add(
+            "gulp-ts",
+            &[("1.0.0", json!({"peerDependencies": {"typescript": ">=2"}}))],
+        )
+        .add(
+            "typedoc",
+            &[(
+                "1.0.0",
+                json!({"peerDependencies": {"typescript": "5.4.x"}}),
+            )],
+        )
+        .add("typescript", &[("5.4.5", json!({})), ("5.9.3", json!({}))]);
+    let manifest =
+        root(json!({"dependencies": {"gulp-ts": "1", "typedoc": "1", "typescript": "^5.4.0"}}));
+    let got = run(&fx, &manifest, Default::default()).await.unwrap();
+    assert_eq!(got["node_modules/typescript"], "5.4.5");
+}

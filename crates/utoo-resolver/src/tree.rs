@@ -61,6 +61,21 @@ impl Tree {
         id
     }
 
+    /// Puts another version of the same package in `id`'s place.
+    pub fn replace(
+        &mut self,
+        id: NodeId,
+        manifest: &utoo_manifest::Manifest,
+        edges: Vec<(String, String, DepKind)>,
+    ) {
+        self.register_edges(id, &edges);
+        let node = &mut self.nodes[id];
+        node.real_name = manifest.name.clone();
+        node.version = manifest.version.clone();
+        node.entry = LockEntry::from_manifest(&node.name, manifest);
+        node.edges = edges;
+    }
+
     /// Node resolution: `name` as seen from `from`'s folder.
     pub fn lookup(&self, from: NodeId, name: &str) -> Option<NodeId> {
         let mut cur = Some(from);
