@@ -6,7 +6,11 @@
 //   node bench/run.js [--project medium[,large]] [--runs 3] [--latency 0,20]
 //                     [--phases p0,p1,p3,p4,p5] [--installers utoo,npm,pnpm,bun]
 //                     [--bandwidth-mbps 0] [--work-root $TMPDIR/utoo-bench]
-//                     [--no-floors] [--no-readme] [--data bench/data]
+//                     [--no-floors] [--no-readme] [--data bench/data] [--quiet-wait-s 30]
+//                     [--tag NAME]   (results saved as <project>@NAME, e.g. a run on tmpfs)
+//
+// Before each sample the runner waits (up to --quiet-wait-s) for the machine to go idle, and
+// records the CPU that other processes used during the sample (backgroundCpuS).
 //
 // Needs: node bench/setup.js (peers + utoo release addon) and node bench/record.js --project X.
 const fs = require('node:fs')
@@ -53,7 +57,7 @@ function rotate(a, n) {
 function fmt(rec) {
   if (!rec.ok) return `FAILED ${rec.error ? rec.error.split('\n').slice(-2).join(' / ') : ''}`
   const c = rec.canaries.filter((x) => !x.ok)
-  return `${(rec.wallMs / 1000).toFixed(2)} s  rss ${Math.round((rec.maxRssKB || 0) / 1024)} MB  req ${rec.requests} (tgz ${rec.tarballRequests})  ${(rec.bytes / 1e6).toFixed(1)} MB${c.length ? '  ** DISCARDED: ' + c.map((x) => `${x.name}: ${x.detail}`).join('; ') : ''}`
+  return `${(rec.wallMs / 1000).toFixed(2)} s  bg ${rec.backgroundCpuS ?? '?'} cpu-s  rss ${Math.round((rec.maxRssKB || 0) / 1024)} MB  req ${rec.requests} (tgz ${rec.tarballRequests})  ${(rec.bytes / 1e6).toFixed(1)} MB${c.length ? '  ** DISCARDED: ' + c.map((x) => `${x.name}: ${x.detail}`).join('; ') : ''}`
 }
 
 async function benchProject(project, opts, versions) {
@@ -62,9 +66,9 @@ async function benchProject(project, opts, versions) {
   const packageJson = path.join(__dirname, 'projects', project, 'package.json')
   const closure = store.readProject(opts.dataDir, project)
   if (!closure) throw new Error(`project ${project} is not recorded: run node bench/record.js --project ${project}`)
-  const mirror = await startMirror({ dataDir: opts.dataDir, preload: true, bandwidthMbps: opts.bandwidthMbps })
+  const mirror = await startMirror({ dataDir: opts.dataDir, preload: 'all', bandwidthMbps: opts.bandwidthMbps })
   log(`mirror on ${mirror.url} (preloaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`)
-  const runner = new PhaseRunner({ root: opts.workRoot, project, packageJson, dataDir: opts.dataDir, mirror, utooReporter: opts.utooReporter })
+  const runner = new PhaseRunner({ root: opts.workRoot, project, packageJson, dataDir: opts.dataDir, mirror, utooReporter: opts.utooReporter, utooAddon: opts.utooAddon, quiet: opts.quietWaitS > 0 ? { maxWaitMs: opts.quietWaitS * 1000 } : false })
   const goldens = {}
   // Golden installs at latency 0: validate each installer, write its lockfile, warm its cache.
   const order = ['npm', ...opts.installers.filter((i) => i !== 'npm')].filter((i) => opts.installers.includes(i) || i === 'npm')
@@ -128,14 +132,16 @@ async function benchProject(project, opts, versions) {
   }
   mirror.configure({ latencyMs: 0 })
   await mirror.close()
+  const label = opts.tag ? `${project}@${opts.tag}` : project
+  for (const s of samples) s.project = label
   const summary = report.summarize(samples)
   return {
-    project,
+    project: label,
     argv: opts.argv,
     startedAt: new Date(t0).toISOString(),
     seconds: Math.round((Date.now() - t0) / 1000),
     options: { runs: opts.runs, latencies: opts.latencies, phases: opts.phases, installers: opts.installers, bandwidthMbps: opts.bandwidthMbps },
-    environment: environment(opts.workRoot, versions),
+    environment: { ...environment(opts.workRoot, versions), utooAddon: opts.utooAddonInfo || null },
     closure,
     goldens,
     floors,
@@ -157,7 +163,10 @@ async function main() {
     workRoot: path.resolve(args.workRoot || path.join(os.tmpdir(), 'utoo-bench')),
     dataDir: args.data ? path.resolve(args.data) : store.DEFAULT_DATA_DIR,
     floors: args.floors,
+    readme: args.readme,
+    tag: typeof args.tag === 'string' ? args.tag : null,
     utooReporter: args.utooReporter || 'ndjson',
+    quietWaitS: args.quietWaitS === undefined ? 30 : Number(args.quietWaitS),
   }
   const tools = installers.toolPaths()
   for (const i of opts.installers) {
@@ -166,12 +175,23 @@ async function main() {
   }
   const versions = installers.versions(tools)
   console.error(`versions: ${JSON.stringify(versions)}`)
+  // Snapshot the utoo addon: a rebuild into bench/.build during the run must not change what
+  // is measured halfway through.
+  if (opts.installers.includes('utoo')) {
+    const bytes = fs.readFileSync(installers.UTOO_ADDON)
+    const sha = require('node:crypto').createHash('sha256').update(bytes).digest('hex')
+    fs.mkdirSync(opts.workRoot, { recursive: true })
+    opts.utooAddon = path.join(opts.workRoot, `utoo-${sha.slice(0, 12)}.node`)
+    fs.writeFileSync(opts.utooAddon, bytes)
+    opts.utooAddonInfo = { sha256: sha.slice(0, 16), builtAt: fs.statSync(installers.UTOO_ADDON).mtime.toISOString(), bytes: bytes.length }
+    console.error(`utoo addon ${opts.utooAddonInfo.sha256} built ${opts.utooAddonInfo.builtAt}, snapshot ${opts.utooAddon}`)
+  }
   for (const project of opts.projects) {
     const run = await benchProject(project, { ...opts, argv: ['--project', project, ...strip(opts.argv, '--project')] }, versions)
     fs.mkdirSync(path.join(report.RESULTS_DIR, 'raw'), { recursive: true })
-    fs.writeFileSync(path.join(report.RESULTS_DIR, 'raw', `${project}-${run.startedAt.replace(/[:.]/g, '-')}.json`), JSON.stringify(run, null, 1))
-    report.writeProjectResults(project, run)
-    console.log(`\n## ${project}\n\n${report.ratioTable(run.summary)}\n`)
+    fs.writeFileSync(path.join(report.RESULTS_DIR, 'raw', `${run.project}-${run.startedAt.replace(/[:.]/g, '-')}.json`), JSON.stringify(run, null, 1))
+    report.writeProjectResults(run.project, run)
+    console.log(`\n## ${run.project}\n\n${report.ratioTable(run.summary)}\n`)
   }
   if (opts.readme && report.updateReadme()) console.error('bench/README.md updated')
 }

@@ -29,7 +29,10 @@ async function main() {
   const start = process.hrtime.bigint()
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < urls.length) bytes += await get(urls[next++])
+      while (next < urls.length) {
+        const n = await get(urls[next++])
+        bytes += n
+      }
     }),
   )
   const ms = Number(process.hrtime.bigint() - start) / 1e6

@@ -78,7 +78,8 @@ function emptyStats() {
 /**
  * Starts the mirror. Options: dataDir, port (0: random), host (always loopback),
  * latencyMs, bandwidthMbps (0: unlimited), upstream (registry base URL; recording only),
- * preload (read every tarball and build every abbreviated packument up front), log.
+ * preload (true: read every tarball and gzip every abbreviated packument up front; 'all':
+ * the full packuments too, as npm 10+ asks for those), log.
  * Resolves { url, port, server, stats(), reset(), configure(), close() }.
  */
 async function startMirror(options = {}) {
@@ -309,7 +310,9 @@ async function startMirror(options = {}) {
   if (options.preload) {
     for (const name of store.listPackuments(dataDir)) {
       const e = loadPackument(name)
-      if (e) e.abbrev.gzip = zlib.gzipSync(e.abbrev.json, { level: 6 })
+      if (!e) continue
+      e.abbrev.gzip = zlib.gzipSync(e.abbrev.json, { level: 6 })
+      if (options.preload === 'all') e.full.gzip = zlib.gzipSync(e.full.json, { level: 6 })
     }
     for (const t of store.listTarballs(dataDir)) loadTarball(t.name, t.file)
   }

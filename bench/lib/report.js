@@ -44,7 +44,10 @@ function summarize(samples) {
         return u ? s.wallMs / u : null
       })
       .filter((x) => x !== null)
-    const pick = (f) => median(ok.map((s) => s[f]))
+    const pick = (f, digits = 0) => {
+      const m = median(ok.map((s) => s[f]))
+      return m == null ? null : Math.round(m * 10 ** digits) / 10 ** digits
+    }
     const row = {
       project: first.project,
       latencyMs: first.latencyMs,
@@ -54,21 +57,22 @@ function summarize(samples) {
       valid: ok.length,
       failed: g.filter((s) => !s.ok).length,
       discarded: g.filter((s) => s.ok && !s.valid).length,
-      wallMedianMs: pick('wallMs'),
+      wallMedianMs: pick('wallMs', 1),
       wallMinMs: ok.length ? Math.min(...ok.map((s) => s.wallMs)) : null,
       wallMaxMs: ok.length ? Math.max(...ok.map((s) => s.wallMs)) : null,
       wallStdevMs: ok.length ? Math.round(stdev(ok.map((s) => s.wallMs)) * 10) / 10 : null,
-      userS: pick('userS'),
-      sysS: pick('sysS'),
+      userS: pick('userS', 2),
+      sysS: pick('sysS', 2),
       maxRssMB: ok.length ? Math.round(Math.max(...ok.map((s) => s.maxRssKB || 0)) / 1024) : null,
       volCtx: pick('volCtx'),
       involCtx: pick('involCtx'),
       requests: pick('requests'),
       tarballRequests: pick('tarballRequests'),
-      bytesMB: ok.length ? Math.round((pick('bytes') / 1e6) * 10) / 10 : null,
+      bytesMB: ok.length ? Math.round((median(ok.map((s) => s.bytes)) / 1e6) * 10) / 10 : null,
       nmFiles: pick('nmFiles'),
-      nmMB: ok.length && pick('nmBytes') != null ? Math.round((pick('nmBytes') / 1e6) * 10) / 10 : null,
+      nmMB: ok.length && pick('nmBytes') != null ? Math.round((median(ok.map((s) => s.nmBytes)) / 1e6) * 10) / 10 : null,
       nmPackages: pick('nmPackages'),
+      backgroundCpuS: pick('backgroundCpuS', 2),
       ratioToUtoo: ratios.length ? Math.round(median(ratios) * 100) / 100 : null,
       errors: [...new Set(g.filter((s) => s.error).map((s) => s.error))],
       canaryFailures: [...new Set(g.filter((s) => s.ok && !s.valid).flatMap((s) => s.canaries.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)))],
@@ -128,12 +132,12 @@ function ratioTable(rows) {
 
 function detailTable(rows) {
   const lines = [
-    '| project | lat | phase | installer | ok/runs | median | min | max | σ | user s | sys s | peak RSS MB | vol/invol cs | requests | tarball req | MB recv | nm files | nm MB | ÷utoo (same round) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| project | lat | phase | installer | ok/runs | median | min | max | σ | user s | sys s | peak RSS MB | vol/invol cs | requests | tarball req | MB recv | nm files | nm MB | other CPU s | ÷utoo (same round) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ]
   for (const r of rows) {
     lines.push(
-      `| ${r.project} | ${r.latencyMs} | ${r.phase} | ${r.installer} | ${r.valid}/${r.runs} | ${fmtMs(r.wallMedianMs)} | ${fmtMs(r.wallMinMs)} | ${fmtMs(r.wallMaxMs)} | ${r.wallStdevMs == null ? '—' : Math.round(r.wallStdevMs)} | ${r.userS ?? '—'} | ${r.sysS ?? '—'} | ${r.maxRssMB ?? '—'} | ${r.volCtx ?? '—'}/${r.involCtx ?? '—'} | ${r.requests ?? '—'} | ${r.tarballRequests ?? '—'} | ${r.bytesMB ?? '—'} | ${r.nmFiles ?? '—'} | ${r.nmMB ?? '—'} | ${r.installer === 'utoo' ? '1' : fmtX(r.ratioToUtoo)} |`,
+      `| ${r.project} | ${r.latencyMs} | ${r.phase} | ${r.installer} | ${r.valid}/${r.runs} | ${fmtMs(r.wallMedianMs)} | ${fmtMs(r.wallMinMs)} | ${fmtMs(r.wallMaxMs)} | ${r.wallStdevMs == null ? '—' : Math.round(r.wallStdevMs)} | ${r.userS ?? '—'} | ${r.sysS ?? '—'} | ${r.maxRssMB ?? '—'} | ${r.volCtx ?? '—'}/${r.involCtx ?? '—'} | ${r.requests ?? '—'} | ${r.tarballRequests ?? '—'} | ${r.bytesMB ?? '—'} | ${r.nmFiles ?? '—'} | ${r.nmMB ?? '—'} | ${r.backgroundCpuS ?? '—'} | ${r.installer === 'utoo' ? '1' : fmtX(r.ratioToUtoo)} |`,
     )
   }
   return lines.join('\n')
@@ -175,8 +179,8 @@ function toCsv(records, fields) {
   return [fields.join(','), ...records.map((r) => fields.map((f) => esc(r[f])).join(','))].join('\n') + '\n'
 }
 
-const SAMPLE_FIELDS = ['project', 'latencyMs', 'round', 'phase', 'installer', 'ok', 'valid', 'wallMs', 'userS', 'sysS', 'maxRssKB', 'volCtx', 'involCtx', 'requests', 'packumentRequests', 'tarballRequests', 'notFound', 'notModified', 'bytes', 'tarballBytes', 'expectedTarballBytes', 'nmFiles', 'nmBytes', 'nmPackages', 'utooTimings', 'error']
-const SUMMARY_FIELDS = ['project', 'latencyMs', 'phase', 'installer', 'runs', 'valid', 'failed', 'discarded', 'wallMedianMs', 'wallMinMs', 'wallMaxMs', 'wallStdevMs', 'userS', 'sysS', 'maxRssMB', 'volCtx', 'involCtx', 'requests', 'tarballRequests', 'bytesMB', 'nmFiles', 'nmMB', 'nmPackages', 'ratioToUtoo', 'utooTimings', 'errors', 'canaryFailures']
+const SAMPLE_FIELDS = ['project', 'latencyMs', 'round', 'phase', 'installer', 'ok', 'valid', 'wallMs', 'userS', 'sysS', 'maxRssKB', 'volCtx', 'involCtx', 'requests', 'packumentRequests', 'tarballRequests', 'notFound', 'notModified', 'bytes', 'tarballBytes', 'expectedTarballBytes', 'nmFiles', 'nmBytes', 'nmPackages', 'mirrorCpuS', 'backgroundCpuS', 'waitedQuietMs', 'utooTimings', 'error']
+const SUMMARY_FIELDS = ['project', 'latencyMs', 'phase', 'installer', 'runs', 'valid', 'failed', 'discarded', 'wallMedianMs', 'wallMinMs', 'wallMaxMs', 'wallStdevMs', 'userS', 'sysS', 'maxRssMB', 'volCtx', 'involCtx', 'requests', 'tarballRequests', 'bytesMB', 'nmFiles', 'nmMB', 'nmPackages', 'backgroundCpuS', 'ratioToUtoo', 'utooTimings', 'errors', 'canaryFailures']
 
 /** Writes results/<project>.{json,csv,samples.csv} for one project's run. */
 function writeProjectResults(project, run) {
@@ -251,7 +255,7 @@ function renderGenerated(runs) {
     '',
     rssTable(rows),
     '',
-    '### utoo failures and errors',
+    '### Failures (exact error text; utoo p3–p5 then run on npm\'s lockfile)',
     '',
     failures.length ? failures.map((r) => `- ${r.project} ${r.latencyMs} ms ${r.phase} **${r.installer}** (${r.failed}/${r.runs} failed):\n\n  \`\`\`\n  ${r.errors[0].split('\n').join('\n  ')}\n  \`\`\``).join('\n') : 'none',
     '',

@@ -197,8 +197,58 @@ function timed({ file, args, env, cwd, logPrefix, timeoutMs = 20 * 60 * 1000 }) 
   })
 }
 
+/** Busy and total jiffies summed over all CPUs, from /proc/stat. */
+function cpuJiffies() {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]
+    const v = line.trim().split(/\s+/).slice(1).map(Number)
+    const idle = v[3] + (v[4] || 0)
+    const total = v.reduce((a, b) => a + b, 0)
+    return { busy: total - idle, total }
+  } catch {
+    return null
+  }
+}
+const HZ = 100
+
+/**
+ * Waits (up to maxWaitMs) until the machine is quiet: over a 1 s window at most
+ * `maxBusyCores` cores' worth of CPU in use by anything. Other work on a shared 2-core box
+ * (builds, tests) otherwise lands inside a sample. Resolves how long it waited.
+ */
+async function waitQuiet({ maxBusyCores = 0.3, maxWaitMs = 30000 } = {}) {
+  const start = Date.now()
+  for (;;) {
+    const a = cpuJiffies()
+    if (!a) return 0
+    await new Promise((r) => setTimeout(r, 1000))
+    const b = cpuJiffies()
+    const busyCores = (b.busy - a.busy) / HZ
+    if (busyCores <= maxBusyCores || Date.now() - start > maxWaitMs) return Date.now() - start
+  }
+}
+
 function tail(text, n = 15) {
   return text.trim().split('\n').slice(-n).join('\n')
+}
+
+/**
+ * The useful part of a failed command's output: the first error line and what follows it
+ * (a Rust backtrace is cut), plus any panic line, else the last lines.
+ */
+function errorSummary(text) {
+  const lines = text.trim().split('\n')
+  let first = lines.findIndex((l) => /^(error|npm error|npm ERR|ERR_|\s*error:)/i.test(l))
+  const panic = lines.findIndex((l) => /panicked at/.test(l))
+  if (first < 0 && panic < 0) return tail(text)
+  const out = []
+  if (first < 0) first = panic
+  for (let i = first; i < lines.length && out.length < 8; i++) {
+    if (/^\s*(stack backtrace:|\d+: )/.test(lines[i]) || (i > first && /panicked at/.test(lines[i]))) break
+    out.push(lines[i])
+  }
+  if (panic >= 0 && panic !== first) out.push(...lines.slice(panic, panic + 2))
+  return out.filter((l, i) => l.trim() || i === 0).join('\n')
 }
 
 /**
@@ -240,7 +290,7 @@ class PhaseRunner {
     if (res.code !== 0) {
       this.goldenOk.set(installer, false)
       this.state.set(installer, null)
-      return { ok: false, error: `exit ${res.code}${res.signal ? ' ' + res.signal : ''}: ${tail(res.stderr || res.stdout)}` }
+      return { ok: false, error: `exit ${res.code}${res.signal ? ' ' + res.signal : ''}: ${errorSummary(res.stderr || res.stdout)}` }
     }
     const saved = saveGolden(installer, L.work, L.golden)
     this.goldenOk.set(installer, saved.length > 0)
@@ -285,13 +335,24 @@ class PhaseRunner {
       execFileSync('sync')
     } catch {}
 
+    if (this.ctx.quiet !== false) rec.waitedQuietMs = await waitQuiet(this.ctx.quiet || {})
     this.ctx.mirror.reset()
     const cmd = this.command(installer, phase.kind, cacheDir)
+    const cpu0 = cpuJiffies()
+    const self0 = process.cpuUsage()
     const res = await timed({ ...cmd, cwd: L.work, logPrefix: path.join(L.logs, `${name}-${extra.latencyMs ?? 0}ms-r${extra.round ?? 0}`) })
     const mstats = this.ctx.mirror.stats()
+    const cpu1 = cpuJiffies()
+    const self1 = process.cpuUsage(self0)
     rec.wallMs = Math.round(res.wallMs * 10) / 10
     Object.assign(rec, res.rusage || {})
     rec.exitCode = res.code
+    // CPU used during the sample by neither the installer nor this process (the mirror):
+    // other work on the machine that competed with the sample.
+    if (cpu0 && cpu1 && res.rusage) {
+      rec.mirrorCpuS = Math.round((self1.user + self1.system) / 1e4) / 100
+      rec.backgroundCpuS = Math.max(0, Math.round(((cpu1.busy - cpu0.busy) / HZ - res.rusage.userS - res.rusage.sysS - rec.mirrorCpuS) * 100) / 100)
+    }
     Object.assign(rec, {
       requests: mstats.requests,
       packumentRequests: mstats.packumentRequests,
@@ -308,7 +369,8 @@ class PhaseRunner {
       if (s && s.timings) rec.utooTimings = s.timings
     }
     if (res.code !== 0) {
-      rec.error = `exit ${res.code}${res.signal ? ' (' + res.signal + ')' : ''}: ${tail(res.stderr || res.stdout)}`
+      rec.error = `exit ${res.code}${res.signal ? ' (' + res.signal + ')' : ''}: ${errorSummary(res.stderr || res.stdout)}`
+      rec.logs = L.logs
       return rec
     }
     rec.ok = true
@@ -357,4 +419,4 @@ class PhaseRunner {
   }
 }
 
-module.exports = { PHASES, phaseName, PhaseRunner, layout, measureNodeModules, expectedTarballBytes, timed, parseTime, lastUtooSummary, TIME_BIN, rmrf }
+module.exports = { errorSummary, waitQuiet, cpuJiffies, PHASES, phaseName, PhaseRunner, layout, measureNodeModules, expectedTarballBytes, timed, parseTime, lastUtooSummary, TIME_BIN, rmrf }

@@ -91,12 +91,18 @@ impl RegistryClient {
         let url = self.packument_url(name);
         let body = self.packument_body(name, &url).await?;
         let name = name.to_owned();
-        tokio::task::spawn_blocking(move || {
+        let parsed = tokio::task::spawn_blocking(move || {
             Packument::from_json_slice(&body)
                 .map_err(|source| RegistryError::Parse { name, source })
         })
-        .await
-        .expect("packument parsing does not panic")
+        .await;
+        match parsed {
+            Ok(result) => result,
+            // A parse that panicked is a bug: let it surface as one.
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // The runtime is shutting down (the install ended while this prefetch ran).
+            Err(_) => Err(RegistryError::Cancelled { url }),
+        }
     }
 
     async fn packument_body(&self, name: &str, url: &str) -> Result<Bytes, RegistryError> {

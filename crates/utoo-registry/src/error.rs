@@ -26,6 +26,8 @@ pub enum RegistryError {
     },
     #[error("`{url}` is not in the cache and --offline forbids the network")]
     NotCached { url: String },
+    #[error("fetching `{url}` was cancelled")]
+    Cancelled { url: String },
     #[error("could not set up the HTTP client")]
     Client(#[source] reqwest::Error),
 }
@@ -41,6 +43,7 @@ impl RegistryError {
             RegistryError::Parse { .. } => "EJSONPARSE",
             RegistryError::CaFile { .. } => "ECAFILE",
             RegistryError::NotCached { .. } => "ENOTCACHED",
+            RegistryError::Cancelled { .. } => "ECANCELLED",
             RegistryError::Client(_) => "ECLIENT",
         }
     }

@@ -1,3 +1,4 @@
+use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -36,6 +37,7 @@ pub fn extract_tgz(reader: impl Read, dest: &Path) -> Result<Extracted, TarballE
     let mut archive = tar::Archive::new(GzDecoder::new(reader));
     let mut stats = Extracted::default();
     fs::create_dir_all(dest).map_err(|source| write_error(dest, source))?;
+    let mut made_dirs: HashSet<PathBuf> = HashSet::from([dest.to_path_buf()]);
     for entry in archive.entries().map_err(TarballError::Corrupt)? {
         let mut entry = entry.map_err(TarballError::Corrupt)?;
         let raw_path = entry.path_bytes().into_owned();
@@ -46,22 +48,35 @@ pub fn extract_tgz(reader: impl Read, dest: &Path) -> Result<Extracted, TarballE
         match entry.header().entry_type() {
             EntryType::Directory => {
                 fs::create_dir_all(&target).map_err(|source| write_error(&target, source))?;
+                made_dirs.insert(target.clone());
             }
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
                 if let Some(parent) = target.parent() {
-                    fs::create_dir_all(parent).map_err(|source| write_error(parent, source))?;
+                    // One mkdir per folder, not one per file.
+                    if !made_dirs.contains(parent) {
+                        fs::create_dir_all(parent).map_err(|source| write_error(parent, source))?;
+                        made_dirs.insert(parent.to_path_buf());
+                    }
                 }
                 let mode = entry.header().mode().unwrap_or(0o644);
                 // npm normalises modes: readable by all, executable by all if by anyone.
                 let mode = if mode & 0o111 != 0 { 0o755 } else { 0o644 };
-                // A later entry with the same name replaces the earlier one, as in node-tar.
-                let _ = fs::remove_file(&target);
-                let mut file = fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(mode)
-                    .open(&target)
-                    .map_err(|source| write_error(&target, source))?;
+                let open = || {
+                    fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .mode(mode)
+                        .open(&target)
+                };
+                let mut file = match open() {
+                    // A later entry with the same name replaces the earlier one, as in node-tar.
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                        fs::remove_file(&target).map_err(|source| write_error(&target, source))?;
+                        open()
+                    }
+                    other => other,
+                }
+                .map_err(|source| write_error(&target, source))?;
                 let bytes = io::copy(&mut entry, &mut file).map_err(|source| {
                     if source.kind() == io::ErrorKind::InvalidData
                         || source.kind() == io::ErrorKind::UnexpectedEof
@@ -230,6 +245,20 @@ mod tests {
         assert!(dest.join("link/owned.txt").is_file());
         assert!(!dest.join("link").is_symlink());
         assert!(!dest.join("hard").exists());
+    }
+
+    #[test]
+    fn a_repeated_entry_replaces_the_earlier_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = tgz(&[
+            Item::File("package/a.js", b"first", 0o644),
+            Item::File("package/a.js", b"second", 0o644),
+        ]);
+        extract_tgz(&data[..], dir.path()).unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.path().join("a.js")).unwrap(),
+            "second"
+        );
     }
 
     #[test]
