@@ -2,41 +2,10 @@
 // A fixture npm registry on 127.0.0.1 for the JS tests: packages are described in code,
 // packed into real .tgz files here, and served with packuments npm itself accepts.
 
-const crypto = require('node:crypto')
 const http = require('node:http')
-const zlib = require('node:zlib')
 
-function tarHeader(name, size, mode) {
-  const h = Buffer.alloc(512)
-  h.write(name, 0, 100, 'utf8')
-  h.write(mode.toString(8).padStart(7, '0') + '\0', 100)
-  h.write('0000000\0', 108)
-  h.write('0000000\0', 116)
-  h.write(size.toString(8).padStart(11, '0') + '\0', 124)
-  h.write('00000000000\0', 136)
-  h.write('        ', 148)
-  h.write('0', 156)
-  h.write('ustar\0', 257)
-  h.write('00', 263)
-  let sum = 0
-  for (const b of h) sum += b
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148)
-  return h
-}
-
-/** files: { 'path': content | { content, mode } } → gzipped tar under package/ */
-function pack(files) {
-  const parts = []
-  for (const [path, spec] of Object.entries(files)) {
-    const content = Buffer.from(typeof spec === 'string' ? spec : spec.content)
-    const mode = typeof spec === 'string' ? 0o644 : spec.mode || 0o644
-    parts.push(tarHeader(`package/${path}`, content.length, mode), content)
-    const pad = (512 - (content.length % 512)) % 512
-    if (pad) parts.push(Buffer.alloc(pad))
-  }
-  parts.push(Buffer.alloc(1024))
-  return zlib.gzipSync(Buffer.concat(parts))
-}
+// One tar writer for all JS test fixtures: the bench harness's.
+const { makeTarball, integrity: sri, shasum: sha1 } = require('../../bench/lib/tarball')
 
 /**
  * pkg(name, version, { dependencies, bin, ... }, { 'file.js': '...' })
@@ -74,11 +43,11 @@ async function startRegistry(packages) {
       'index.js': `module.exports = ${JSON.stringify({ name: p.name, version: p.version })}\n`,
       ...p.files,
     }
-    const tgz = pack(files)
+    const tgz = makeTarball(files)
     const tarPath = `/${p.name}/-/${base}-${p.version}.tgz`
     tarballs.set(tarPath, tgz)
-    const integrity = 'sha512-' + crypto.createHash('sha512').update(tgz).digest('base64')
-    const shasum = crypto.createHash('sha1').update(tgz).digest('hex')
+    const integrity = sri(tgz)
+    const shasum = sha1(tgz)
     const doc = packuments.get(p.name) || { name: p.name, 'dist-tags': {}, versions: {} }
     doc.versions[p.version] = { ...manifest, dist: { tarball: url + tarPath.slice(1), integrity, shasum } }
     doc['dist-tags'].latest = p.version
@@ -91,4 +60,4 @@ async function startRegistry(packages) {
   }
 }
 
-module.exports = { startRegistry, pkg, pack }
+module.exports = { startRegistry, pkg }

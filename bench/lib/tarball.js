@@ -23,12 +23,17 @@ function header(name, size, mode = 0o644) {
   return h
 }
 
-/** gzipped tar of `files` ({ 'package.json': string|Buffer, ... }), each under package/. */
+/**
+ * gzipped tar of `files` ({ 'package.json': string|Buffer|{ content, mode }, ... }), each
+ * under package/.
+ */
 function makeTarball(files) {
   const parts = []
-  for (const [rel, content] of Object.entries(files)) {
+  for (const [rel, spec] of Object.entries(files)) {
+    const withMode = typeof spec === 'object' && !Buffer.isBuffer(spec)
+    const content = withMode ? spec.content : spec
     const body = Buffer.isBuffer(content) ? content : Buffer.from(content)
-    parts.push(header(`package/${rel}`, body.length), body, Buffer.alloc((512 - (body.length % 512)) % 512))
+    parts.push(header(`package/${rel}`, body.length, withMode ? spec.mode : 0o644), body, Buffer.alloc((512 - (body.length % 512)) % 512))
   }
   parts.push(Buffer.alloc(1024))
   return zlib.gzipSync(Buffer.concat(parts))

@@ -198,13 +198,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
             );
             return Ok(Vec::new());
         }
-        let bundled = manifest.bundled();
-        // Bundled dependencies arrive inside the tarball; npm never resolves them.
-        let edges: Vec<_> = manifest
-            .edges(false)
-            .into_iter()
-            .filter(|(n, _, _)| !bundled.contains(n))
-            .collect();
+        let edges = dependency_edges(manifest);
         // Walk up while the next level can take the package: no other version there, no
         // copy below it hidden, and the package's peers resolve correctly from there.
         while let Some(up) = tree.nodes[target].parent {
@@ -302,12 +296,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
         if !all_ok {
             return Ok(false);
         }
-        let bundled = manifest.bundled();
-        let edges: Vec<_> = manifest
-            .edges(false)
-            .into_iter()
-            .filter(|(n, _, _)| !bundled.contains(n))
-            .collect();
+        let edges = dependency_edges(&manifest);
         self.prefetch_edges(&edges);
         tree.replace(found, &manifest, edges);
         Ok(true)
@@ -486,6 +475,17 @@ pub fn root_entry(root: &Manifest) -> LockEntry {
     entry.deprecated = None;
     entry.dev_dependencies = root.dev_dependencies.clone();
     entry
+}
+
+/// A placed package's edges. Bundled dependencies arrive inside the tarball; npm never
+/// resolves them.
+fn dependency_edges(manifest: &Manifest) -> Vec<(String, String, DepKind)> {
+    let bundled = manifest.bundled();
+    manifest
+        .edges(false)
+        .into_iter()
+        .filter(|(n, _, _)| !bundled.contains(n))
+        .collect()
 }
 
 /// Whether every peer in `edges` resolves to a satisfying copy (or to nothing yet) from `level`.
