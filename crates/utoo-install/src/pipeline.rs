@@ -9,7 +9,7 @@ use tokio::sync::Semaphore;
 use utoo_cache::{Cache, CacheError, PackageSource};
 use utoo_events::{Event, Phase, Reporter};
 use utoo_linker::{LinkMethod, Linker};
-use utoo_lockfile::{entry_name, LockEntry};
+use utoo_lockfile::LockEntry;
 use utoo_registry::RegistryClient;
 
 use crate::InstallError;
@@ -67,7 +67,7 @@ pub(crate) fn tarball_url(client: &RegistryClient, path: &str, entry: &LockEntry
     if let Some(resolved) = entry.resolved.as_deref().filter(|r| r.starts_with("http")) {
         return resolved.to_owned();
     }
-    let name = entry.name.as_deref().unwrap_or_else(|| entry_name(path));
+    let name = entry.package_name(path);
     client.tarball_url(name, entry.version.as_deref().unwrap_or_default())
 }
 
@@ -112,11 +112,7 @@ pub(crate) async fn fetch_and_link(
             }
             None => None,
         };
-        let name = item
-            .entry
-            .name
-            .clone()
-            .unwrap_or_else(|| entry_name(&item.path).to_owned());
+        let name = item.entry.package_name(&item.path).to_owned();
         let source = PackageSource {
             id: format!("{name}@{}", item.entry.version.as_deref().unwrap_or("?")),
             tarball_url: tarball_url(client, &item.path, &item.entry),

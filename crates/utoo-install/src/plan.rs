@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use utoo_lockfile::{calc_dep_flags, entry_name, resolve_from, LockEntry, Lockfile};
+use utoo_lockfile::{calc_dep_flags, resolve_from, LockEntry, Lockfile};
 use utoo_manifest::{DepKind, Spec};
 use utoo_resolver::{resolve, root_entry, satisfies, ResolveOptions};
 
@@ -97,12 +97,9 @@ fn check_complete(
             if matches!(Spec::parse(&name, &spec), Ok(Spec::Unsupported { .. })) {
                 continue;
             }
-            let real = t
-                .name
-                .clone()
-                .unwrap_or_else(|| entry_name(target).to_owned());
+            let real = t.package_name(target);
             let version = t.version.as_deref().unwrap_or_default();
-            if !satisfies(&name, &spec, &real, version) {
+            if !satisfies(&name, &spec, real, version) {
                 return Err(format!(
                     "{who} wants `{name}@{spec}` but the lockfile has {real}@{version}"
                 ));

@@ -4,9 +4,7 @@ use std::time::Instant;
 
 use utoo_events::{Event, Phase};
 use utoo_linker::{link_bins, remove_extraneous, remove_package, LinkMethod};
-use utoo_lockfile::{
-    detect_indent, entry_name, resolve_from, LockEntry, Lockfile, HIDDEN_LOCKFILE,
-};
+use utoo_lockfile::{detect_indent, resolve_from, LockEntry, Lockfile, HIDDEN_LOCKFILE};
 use utoo_manifest::Platform;
 use utoo_scripts::{lifecycle_scripts, run_jobs, ScriptEnv, ScriptJob};
 
@@ -229,7 +227,7 @@ fn installable(
             return Err(InstallError::BadPlatform {
                 package: format!(
                     "{}@{}",
-                    entry_name(path),
+                    entry.package_name(path),
                     entry.version.as_deref().unwrap_or("?")
                 ),
                 os: entry.os.clone(),
@@ -341,10 +339,7 @@ async fn run_dependency_scripts(
         if scripts.is_empty() {
             continue;
         }
-        let name = entry
-            .name
-            .clone()
-            .unwrap_or_else(|| entry_name(path).to_owned());
+        let name = entry.package_name(path).to_owned();
         let version = entry.version.clone().unwrap_or_default();
         index_of.insert(path.clone(), jobs.len());
         jobs.push(ScriptJob {

@@ -97,7 +97,7 @@ impl LockEntry {
             dependencies,
             optional_dependencies: manifest.optional_dependencies.clone(),
             peer_dependencies: manifest.peer_dependencies.clone(),
-            peer_dependencies_meta: non_empty(manifest_peer_meta(manifest)),
+            peer_dependencies_meta: non_empty_value(manifest_peer_meta(manifest)),
             bundle_dependencies: manifest.bundled(),
             bin: manifest
                 .bin
@@ -112,6 +112,14 @@ impl LockEntry {
             deprecated: manifest.is_deprecated(),
             ..LockEntry::default()
         }
+    }
+
+    /// The real package name of the entry at install path `path`: its `name` (aliases), else
+    /// the folder name.
+    pub fn package_name<'a>(&'a self, path: &'a str) -> &'a str {
+        self.name
+            .as_deref()
+            .unwrap_or_else(|| crate::entry_name(path))
     }
 
     /// The dependency edges this entry declares; `devDependencies` only count for the root.
@@ -165,10 +173,6 @@ fn manifest_peer_meta(manifest: &Manifest) -> Value {
         map.insert(name.clone(), Value::Object(m));
     }
     Value::Object(map)
-}
-
-fn non_empty(v: Value) -> Option<Value> {
-    non_empty_value(v)
 }
 
 fn non_empty_value(v: Value) -> Option<Value> {

@@ -520,10 +520,7 @@ fn preferred_versions(locked: Option<&Lockfile>) -> BTreeMap<String, Vec<String>
         if path.is_empty() || entry.link {
             continue;
         }
-        let name = entry
-            .name
-            .clone()
-            .unwrap_or_else(|| utoo_lockfile::entry_name(path).to_owned());
+        let name = entry.package_name(path).to_owned();
         if let Some(version) = &entry.version {
             out.entry(name).or_default().push(version.clone());
         }
