@@ -1,8 +1,10 @@
 'use strict'
 // Smoke test of the benchmark harness (bench/): the loopback mirror answers abbreviated and
 // full packuments, honours the latency knob, counts requests and bytes, 404s what was not
-// recorded; and the phase runner runs one phase (npm, lockfile only) against it. Offline:
-// the fixture registry is built here; neither bun nor pnpm is needed.
+// recorded; and the phase runner runs phases against it: npm (lockfile only) and utoo as its
+// native executable, the way the bench runs it (here the debug build of crates/utoo-cli,
+// which `cargo test --workspace` leaves in target/debug; built if missing). Offline: the
+// fixture registry is built here; neither bun nor pnpm is needed.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
@@ -15,6 +17,8 @@ const store = require('../bench/lib/store')
 const { startMirror, ABBREV_TYPE } = require('../bench/lib/mirror')
 const { makeTarball, integrity, shasum } = require('../bench/lib/tarball')
 const { PhaseRunner } = require('../bench/lib/runner')
+const installers = require('../bench/lib/installers')
+const { nativeUtoo, nativeNeedsBuild } = require('./helpers/native')
 
 const FAKE_UPSTREAM = 'https://upstream.invalid/'
 
@@ -77,7 +81,8 @@ function systemNpmCli() {
   return fs.existsSync(cli) ? cli : real
 }
 
-test('bench harness: mirror and phase runner', { timeout: 60000 }, async (t) => {
+test('bench harness: mirror and phase runner', { timeout: nativeNeedsBuild() ? 20 * 60000 : 60000 }, async (t) => {
+  const utoo = nativeUtoo()
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utoo-bench-test-'))
   const dataDir = path.join(tmp, 'data')
   const tarballs = makeFixture(dataDir)
@@ -201,5 +206,54 @@ test('bench harness: mirror and phase runner', { timeout: 60000 }, async (t) => 
     assert.equal(lock.packages['node_modules/bench-fixture-a'].version, '1.1.0')
     assert.equal(lock.packages['node_modules/@bench/b'].version, '1.0.0')
     assert.ok(!fs.existsSync(path.join(tmp, 'work', 'smoke', 'npm', 'work', 'node_modules')))
+  })
+
+  await t.test('phase runner: utoo native binary (p1, golden, p3, p5) against the mirror', { timeout: 45000 }, async () => {
+    const projectDir = path.join(tmp, 'project-utoo')
+    fs.mkdirSync(projectDir)
+    const packageJson = path.join(projectDir, 'package.json')
+    fs.writeFileSync(packageJson, JSON.stringify({ name: 'bench-smoke', version: '1.0.0', private: true, dependencies: { '@bench/b': '^1.0.0' } }))
+    const root = path.join(tmp, 'work-utoo')
+    const runner = new PhaseRunner({ root, project: 'smoke', packageJson, dataDir, mirror, quiet: false, tools: { utoo } })
+
+    // The command is the executable itself, no Node in between.
+    const cmd = runner.command('utoo', 'frozen', path.join(tmp, 'cache'))
+    assert.equal(cmd.file, utoo)
+    assert.deepEqual(cmd.args.slice(0, 2), ['ci', '--registry'])
+    assert.ok(cmd.args.includes('--ignore-scripts'))
+    assert.deepEqual(cmd.args.slice(-2), ['--reporter', 'ndjson'])
+    assert.match(installers.versions({ utoo }).utoo, /^\d+\.\d+\.\d+\S* \(native release\)$/)
+
+    const work = path.join(root, 'smoke', 'utoo', 'work')
+    const p1 = await runner.sample('utoo', 'p1', { latencyMs: 0, round: 1 })
+    assert.equal(p1.error, null, p1.error)
+    assert.equal(p1.valid, true, JSON.stringify(p1.canaries))
+    assert.ok(p1.packumentRequests >= 2, `packument requests: ${p1.packumentRequests}`)
+    assert.equal(p1.tarballRequests, 0)
+    // The NDJSON summary on stdout is parsed into utoo's own line items.
+    assert.equal(typeof (p1.utooTimings && p1.utooTimings.totalMs), 'number', 'no ndjson summary with timings on utoo stdout')
+    const lock = JSON.parse(fs.readFileSync(path.join(work, 'package-lock.json'), 'utf8'))
+    assert.equal(lock.packages['node_modules/bench-fixture-a'].version, '1.1.0')
+    assert.equal(lock.packages['node_modules/@bench/b'].version, '1.0.0')
+    assert.ok(!fs.existsSync(path.join(work, 'node_modules')))
+
+    const golden = await runner.prepareGolden('utoo')
+    assert.equal(golden.ok, true, golden.error)
+    assert.deepEqual(golden.lockfiles, ['package-lock.json'])
+
+    // Cold install from the golden lockfile: both tarballs fetched and extracted.
+    const p3 = await runner.sample('utoo', 'p3', { latencyMs: 0, round: 1 })
+    assert.equal(p3.error, null, p3.error)
+    assert.equal(p3.valid, true, JSON.stringify(p3.canaries))
+    assert.equal(p3.tarballRequests, 2)
+    assert.equal(p3.nmPackages, 2)
+    assert.equal(typeof (p3.utooTimings && p3.utooTimings.fetchLinkMs), 'number')
+    assert.equal(require(path.join(work, 'node_modules', 'bench-fixture-a')), 'bench-fixture-a@1.1.0')
+
+    // No-op: node_modules already matches the lockfile; utoo must not touch the network.
+    const p5 = await runner.sample('utoo', 'p5', { latencyMs: 0, round: 1 })
+    assert.equal(p5.error, null, p5.error)
+    assert.equal(p5.valid, true, JSON.stringify(p5.canaries))
+    assert.equal(p5.requests, 0)
   })
 })

@@ -182,8 +182,8 @@ async function main() {
     const userconfig = path.join(root, 'npmrc')
     fs.writeFileSync(userconfig, `registry=${mirror.url}\n`)
     for (const inst of fill) {
-      const bin = inst === 'utoo' ? installers.UTOO_ADDON : tools[inst]
-      if (!fs.existsSync(bin)) {
+      const bin = tools[inst]
+      if (!bin || !fs.existsSync(bin)) {
         log(`fill: ${inst} not installed (${bin}); run node bench/setup.js first — skipped`)
         fillReport[inst] = 'not installed'
         continue

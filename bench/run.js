@@ -12,7 +12,8 @@
 // Before each sample the runner waits (up to --quiet-wait-s) for the machine to go idle, and
 // records the CPU that other processes used during the sample (backgroundCpuS).
 //
-// Needs: node bench/setup.js (peers + utoo release addon) and node bench/record.js --project X.
+// Needs: node bench/setup.js (peers + utoo's native release binary) and
+// node bench/record.js --project X.
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -68,7 +69,7 @@ async function benchProject(project, opts, versions) {
   if (!closure) throw new Error(`project ${project} is not recorded: run node bench/record.js --project ${project}`)
   const mirror = await startMirror({ dataDir: opts.dataDir, preload: 'all', bandwidthMbps: opts.bandwidthMbps })
   log(`mirror on ${mirror.url} (preloaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`)
-  const runner = new PhaseRunner({ root: opts.workRoot, project, packageJson, dataDir: opts.dataDir, mirror, utooReporter: opts.utooReporter, utooAddon: opts.utooAddon, quiet: opts.quietWaitS > 0 ? { maxWaitMs: opts.quietWaitS * 1000 } : false })
+  const runner = new PhaseRunner({ root: opts.workRoot, project, packageJson, dataDir: opts.dataDir, mirror, utooReporter: opts.utooReporter, tools: opts.tools, quiet: opts.quietWaitS > 0 ? { maxWaitMs: opts.quietWaitS * 1000 } : false })
   const goldens = {}
   // Golden installs at latency 0: validate each installer, write its lockfile, warm its cache.
   const order = ['npm', ...opts.installers.filter((i) => i !== 'npm')].filter((i) => opts.installers.includes(i) || i === 'npm')
@@ -141,7 +142,7 @@ async function benchProject(project, opts, versions) {
     startedAt: new Date(t0).toISOString(),
     seconds: Math.round((Date.now() - t0) / 1000),
     options: { runs: opts.runs, latencies: opts.latencies, phases: opts.phases, installers: opts.installers, bandwidthMbps: opts.bandwidthMbps },
-    environment: { ...environment(opts.workRoot, versions), utooAddon: opts.utooAddonInfo || null },
+    environment: { ...environment(opts.workRoot, versions), utooBinary: opts.utooBinaryInfo || null },
     closure,
     goldens,
     floors,
@@ -150,8 +151,21 @@ async function benchProject(project, opts, versions) {
   }
 }
 
+/** The usage comment at the top of this file. */
+function usage() {
+  const lines = fs.readFileSync(__filename, 'utf8').split('\n')
+  const start = lines.findIndex((l) => l.startsWith('// Benchmarks'))
+  const end = lines.findIndex((l, i) => i > start && !l.startsWith('//'))
+  return lines.slice(start, end).map((l) => l.replace(/^\/\/ ?/, '')).join('\n')
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2), { floors: true, readme: true })
+  if (args.help || args.h || args._.includes('-h')) {
+    // Without this, --help would fall through to a full default (medium) run.
+    console.log(usage())
+    return
+  }
   const opts = {
     argv: process.argv.slice(2),
     projects: list(args.project) || ['medium'],
@@ -170,22 +184,28 @@ async function main() {
   }
   const tools = installers.toolPaths()
   for (const i of opts.installers) {
-    const bin = i === 'utoo' ? installers.UTOO_ADDON : tools[i]
-    if (!fs.existsSync(bin)) throw new Error(`${i} is missing (${bin}): run node bench/setup.js`)
+    if (!tools[i]) throw new Error(`unknown installer ${i} (have ${Object.keys(tools).join(', ')})`)
+    if (!fs.existsSync(tools[i])) throw new Error(`${i} is missing (${tools[i]}): run node bench/setup.js`)
   }
-  const versions = installers.versions(tools)
-  console.error(`versions: ${JSON.stringify(versions)}`)
-  // Snapshot the utoo addon: a rebuild into bench/.build during the run must not change what
-  // is measured halfway through.
+  // Snapshot the utoo binary: a rebuild into bench/.build during the run must not change what
+  // is measured halfway through. Every utoo command, and its version below, runs the copy.
+  opts.tools = { ...tools }
   if (opts.installers.includes('utoo')) {
-    const bytes = fs.readFileSync(installers.UTOO_ADDON)
+    const builtAt = fs.statSync(installers.UTOO_BIN).mtime.toISOString()
+    const bytes = fs.readFileSync(installers.UTOO_BIN)
     const sha = require('node:crypto').createHash('sha256').update(bytes).digest('hex')
     fs.mkdirSync(opts.workRoot, { recursive: true })
-    opts.utooAddon = path.join(opts.workRoot, `utoo-${sha.slice(0, 12)}.node`)
-    fs.writeFileSync(opts.utooAddon, bytes)
-    opts.utooAddonInfo = { sha256: sha.slice(0, 16), builtAt: fs.statSync(installers.UTOO_ADDON).mtime.toISOString(), bytes: bytes.length }
-    console.error(`utoo addon ${opts.utooAddonInfo.sha256} built ${opts.utooAddonInfo.builtAt}, snapshot ${opts.utooAddon}`)
+    opts.tools.utoo = path.join(opts.workRoot, `utoo-${sha.slice(0, 12)}`)
+    // Write beside it and rename: a snapshot of the same build may be running (ETXTBSY).
+    const tmp = `${opts.tools.utoo}.${process.pid}.tmp`
+    fs.writeFileSync(tmp, bytes)
+    fs.chmodSync(tmp, 0o755)
+    fs.renameSync(tmp, opts.tools.utoo)
+    opts.utooBinaryInfo = { sha256: sha.slice(0, 16), builtAt, bytes: bytes.length }
+    console.error(`utoo binary ${opts.utooBinaryInfo.sha256} built ${opts.utooBinaryInfo.builtAt}, snapshot ${opts.tools.utoo}`)
   }
+  const versions = installers.versions(opts.tools)
+  console.error(`versions: ${JSON.stringify(versions)}`)
   for (const project of opts.projects) {
     const run = await benchProject(project, { ...opts, argv: ['--project', project, ...strip(opts.argv, '--project')] }, versions)
     fs.mkdirSync(path.join(report.RESULTS_DIR, 'raw'), { recursive: true })

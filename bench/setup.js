@@ -2,8 +2,10 @@
 'use strict'
 // Installs the pinned peers into bench/.tools (from the configured registry, scripts off:
 // the bench runs pnpm's and bun's native binaries straight from their platform packages)
-// and builds utoo's release addon into bench/.build (the repo-root addon is left alone).
+// and builds utoo's native release binary (crates/utoo-cli) into bench/.build/utoo, with its
+// own cargo target dir (the repo-root target/ is left alone).
 //   node bench/setup.js [--no-build] [--force-build]
+// Without --force-build the binary is built only when bench/.build/utoo is missing.
 const fs = require('node:fs')
 const path = require('node:path')
 const { execFileSync } = require('node:child_process')
@@ -23,12 +25,18 @@ function main() {
     console.error(`installing ${specs.join(' ')} into ${installers.TOOLS_DIR}`)
     execFileSync('npm', ['install', '--prefix', installers.TOOLS_DIR, '--no-save', '--no-package-lock', '--ignore-scripts', '--no-audit', '--no-fund', ...specs], { stdio: 'inherit' })
   }
-  if (args.build && (args.forceBuild || !fs.existsSync(installers.UTOO_ADDON))) {
-    console.error('building the utoo release addon into bench/.build (several minutes)')
-    execFileSync('npx', ['napi', 'build', '--platform', '--release', '--output-dir', installers.BUILD_DIR, '--target-dir', path.join(installers.BUILD_DIR, 'target')], {
+  if (args.build && (args.forceBuild || !fs.existsSync(installers.UTOO_BIN))) {
+    const targetDir = path.join(installers.BUILD_DIR, 'target')
+    console.error('building the native utoo release binary into bench/.build (a few minutes)')
+    execFileSync('cargo', ['build', '--release', '-p', 'utoo-cli', '--target-dir', targetDir], {
       cwd: installers.REPO_DIR,
       stdio: 'inherit',
     })
+    // Copy beside it and rename: a bench run may be executing the previous binary (ETXTBSY).
+    const tmp = `${installers.UTOO_BIN}.${process.pid}.tmp`
+    fs.copyFileSync(path.join(targetDir, 'release', 'utoo'), tmp)
+    fs.chmodSync(tmp, 0o755)
+    fs.renameSync(tmp, installers.UTOO_BIN)
   }
   console.log(JSON.stringify(installers.versions(tools), null, 2))
 }

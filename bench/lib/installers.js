@@ -1,7 +1,9 @@
 'use strict'
 // The installers under test: where each binary is, its pinned version, and the command its
 // docs prescribe for each situation. Every one runs with scripts disabled, against the
-// mirror, with its caches inside the sample's cache dir.
+// mirror, with its caches inside the sample's cache dir. pnpm, bun and utoo run as their
+// native executables (utoo: the release build of crates/utoo-cli, the binary the npm
+// package's postinstall puts in place of the JS launcher); npm runs under this Node.
 const fs = require('node:fs')
 const path = require('node:path')
 const { execFileSync } = require('node:child_process')
@@ -10,7 +12,9 @@ const BENCH_DIR = path.join(__dirname, '..')
 const REPO_DIR = path.join(BENCH_DIR, '..')
 const TOOLS_DIR = path.join(BENCH_DIR, '.tools')
 const BUILD_DIR = path.join(BENCH_DIR, '.build')
-const UTOO_ADDON = path.join(BUILD_DIR, 'utoo.linux-x64-gnu.node')
+// The native utoo release binary, built by `node bench/setup.js` (cargo build --release
+// -p utoo-cli --target-dir bench/.build/target, then copied here).
+const UTOO_BIN = path.join(BUILD_DIR, 'utoo')
 
 // Pinned peers, installed into bench/.tools by `node bench/setup.js`. npm 12 needs Node 22, and
 // npm 11.19-11.21 `npm ci` rejects the lockfile its own `npm install` wrote for the medium project
@@ -58,7 +62,7 @@ function toolPaths(toolsDir = TOOLS_DIR) {
     npm: path.join(nm, 'npm', 'bin', 'npm-cli.js'),
     pnpm: path.join(nm, '@pnpm', 'exe.linux-x64', 'pnpm'),
     bun: path.join(nm, '@oven', 'bun-linux-x64', 'bin', 'bun'),
-    utoo: path.join(REPO_DIR, 'bin', 'utoo.js'),
+    utoo: UTOO_BIN,
   }
 }
 
@@ -72,7 +76,7 @@ function baseEnv({ registry, cacheDir, userconfig }) {
   for (const [k, v] of Object.entries(process.env)) {
     const l = k.toLowerCase()
     if (l.startsWith('npm_') || l.startsWith('pnpm_') || l.startsWith('bun_') || l.startsWith('utoo_')) continue
-    if (['CI', 'NODE_OPTIONS', 'NAPI_RS_NATIVE_LIBRARY_PATH', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME'].includes(k)) continue
+    if (['CI', 'NODE_OPTIONS', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME'].includes(k)) continue
     env[k] = v
   }
   Object.assign(env, {
@@ -95,7 +99,7 @@ function baseEnv({ registry, cacheDir, userconfig }) {
  * { file, args, env } for `installer` running command `kind` (install | lockfileOnly |
  * frozen | noop) in a work dir, against `registry`, caching under `cacheDir`.
  */
-function commandFor(installer, kind, { registry, cacheDir, userconfig, tools = toolPaths(), utooAddon = UTOO_ADDON, utooReporter = 'ndjson' }) {
+function commandFor(installer, kind, { registry, cacheDir, userconfig, tools = toolPaths(), utooReporter = 'ndjson' }) {
   const sub = COMMANDS[installer][kind]
   if (!sub) throw new Error(`no ${kind} command for ${installer}`)
   const env = baseEnv({ registry, cacheDir, userconfig })
@@ -122,10 +126,9 @@ function commandFor(installer, kind, { registry, cacheDir, userconfig, tools = t
         env,
       }
     case 'utoo':
-      env.NAPI_RS_NATIVE_LIBRARY_PATH = utooAddon
       return {
-        file: process.execPath,
-        args: [tools.utoo, ...sub, '--registry', registry, '--cache-dir', path.join(cacheDir, 'utoo'), '--ignore-scripts', '--reporter', utooReporter],
+        file: tools.utoo,
+        args: [...sub, '--registry', registry, '--cache-dir', path.join(cacheDir, 'utoo'), '--ignore-scripts', '--reporter', utooReporter],
         env,
       }
     default:
@@ -134,7 +137,7 @@ function commandFor(installer, kind, { registry, cacheDir, userconfig, tools = t
 }
 
 /** Installed version of each tool (null when it is missing). */
-function versions(tools = toolPaths(), utooAddon = UTOO_ADDON) {
+function versions(tools = toolPaths()) {
   const out = {}
   const run = (file, args, env) => {
     try {
@@ -146,10 +149,9 @@ function versions(tools = toolPaths(), utooAddon = UTOO_ADDON) {
   out.npm = fs.existsSync(tools.npm) ? run(process.execPath, [tools.npm, '--version']) : null
   out.pnpm = fs.existsSync(tools.pnpm) ? run(tools.pnpm, ['--version']) : null
   out.bun = fs.existsSync(tools.bun) ? run(tools.bun, ['--version']) : null
-  out.utoo = fs.existsSync(utooAddon)
-    ? (run(process.execPath, [tools.utoo, '--version'], { NAPI_RS_NATIVE_LIBRARY_PATH: utooAddon }) || '').replace(/^utoo\s*/, '') + ' (release addon)'
-    : null
+  const utoo = fs.existsSync(tools.utoo) ? run(tools.utoo, ['--version']) : null
+  out.utoo = utoo ? `${utoo.replace(/^utoo\s*/, '')} (native release)` : null
   return out
 }
 
-module.exports = { BENCH_DIR, REPO_DIR, TOOLS_DIR, BUILD_DIR, UTOO_ADDON, PINS, COMMANDS, LOCKFILES, toolPaths, baseEnv, commandFor, versions }
+module.exports = { BENCH_DIR, REPO_DIR, TOOLS_DIR, BUILD_DIR, UTOO_BIN, PINS, COMMANDS, LOCKFILES, toolPaths, baseEnv, commandFor, versions }

@@ -253,8 +253,9 @@ function errorSummary(text) {
 
 /**
  * A bench context for one project: { root, project, packageJson, dataDir, mirror,
- * tools?, utooAddon? }. `mirror` is what startMirror() resolved (in-process), so the
- * counters are read without HTTP.
+ * tools? }. `tools` overrides installers.toolPaths() (run.js passes the snapshot of the
+ * utoo binary). `mirror` is what startMirror() resolved (in-process), so the counters are
+ * read without HTTP.
  */
 class PhaseRunner {
   constructor(ctx) {
@@ -271,7 +272,6 @@ class PhaseRunner {
       cacheDir,
       userconfig: L.userconfig,
       tools: this.ctx.tools,
-      utooAddon: this.ctx.utooAddon,
       utooReporter: this.ctx.utooReporter,
     })
   }

@@ -4,7 +4,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// A fast npm-compatible package installer.
 #[derive(Debug, Parser)]
-#[command(name = "utoo", version, about, propagate_version = true)]
+#[command(name = "utoo", version, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

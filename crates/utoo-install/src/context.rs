@@ -17,6 +17,7 @@ pub(crate) struct Context {
     pub package_json_text: String,
     pub manifest: Manifest,
     packuments: OnceLock<Packuments>,
+    node_version: tokio::sync::OnceCell<Option<nodejs_semver::Version>>,
 }
 
 impl Context {
@@ -41,6 +42,7 @@ impl Context {
             package_json_text,
             manifest,
             packuments: OnceLock::new(),
+            node_version: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -63,8 +65,22 @@ impl Context {
             CachePolicy::Revalidate
         };
         let client =
-            RegistryClient::new(self.config.clone())?.with_packument_cache(&self.cache_dir, policy);
+            RegistryClient::new(self.config.clone()).with_packument_cache(&self.cache_dir, policy);
         Ok(self.packuments.get_or_init(|| Packuments::new(client)))
+    }
+
+    /// The Node whose `engines.node` matters: the front end's, else the `node` on PATH
+    /// (asked once, and only by runs that pick versions).
+    pub async fn node_version(&self) -> Option<&nodejs_semver::Version> {
+        self.node_version
+            .get_or_init(|| async {
+                match &self.options.node_version {
+                    Some(v) => crate::node::parse(v),
+                    None => crate::node::node_on_path().await,
+                }
+            })
+            .await
+            .as_ref()
     }
 
     pub fn client(&self) -> Result<&RegistryClient, InstallError> {

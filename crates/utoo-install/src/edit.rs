@@ -144,12 +144,7 @@ async fn saved_spec(
             message: e.to_string(),
         })
     })?;
-    let node = ctx
-        .options
-        .node_version
-        .as_deref()
-        .and_then(|v| nodejs_semver::Version::parse(v).ok());
-    let Some(picked) = packument.pick(&req, node.as_ref()) else {
+    let Some(picked) = packument.pick(&req, ctx.node_version().await) else {
         return Err(InstallError::Resolve(
             utoo_resolver::ResolveError::NoMatch {
                 name: real,

@@ -7,6 +7,8 @@ mod cancel;
 mod context;
 mod edit;
 mod error;
+mod node;
+mod noop;
 mod options;
 mod pipeline;
 mod plan;

@@ -1,3 +1,4 @@
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -83,134 +84,89 @@ pub(crate) async fn fetch_and_link(
 ) -> Result<PipelineOutcome, InstallError> {
     let pool = blocking_pool();
     let cache = Cache::open(cache_dir, pool.clone())?;
-    let linker = Arc::new(Linker::new());
-    let network = Arc::new(Semaphore::new(
-        env_usize("UTOO_NETWORK_JOBS").unwrap_or(DEFAULT_NETWORK_JOBS),
-    ));
     let total = work.len() as u64;
-    let fetched_count = Arc::new(AtomicU64::new(0));
-    let linked_count = Arc::new(AtomicU64::new(0));
-    let running_links = Arc::new(AtomicU64::new(0));
-    let max_links = Arc::new(AtomicU64::new(0));
-    let link_micros = Arc::new(AtomicU64::new(0));
     reporter.on_event(&Event::PhaseStart {
         phase: Phase::Fetch,
     });
     reporter.on_event(&Event::PhaseStart { phase: Phase::Link });
     let started = Instant::now();
 
-    let mut tasks = tokio::task::JoinSet::new();
+    // Paths that hold the same tarball (one version nested in several places) share one
+    // download: a task per source, linking every path it serves.
+    let mut groups: Vec<(PackageSource, Vec<Work>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for item in work {
-        let integrity = match item.entry.integrity.as_deref().map(Integrity::from_str) {
-            Some(Ok(i)) => Some(i),
-            Some(Err(_)) => {
-                return Err(CacheError::BadIntegrity {
-                    package: item.path.clone(),
-                    integrity: item.entry.integrity.clone().unwrap_or_default(),
-                }
-                .into())
+        let source = package_source(client, &item)?;
+        let key = source
+            .integrity
+            .as_ref()
+            .map_or_else(|| source.tarball_url.clone(), |i| i.to_string());
+        match index.get(&key) {
+            Some(&i) => groups[i].1.push(item),
+            None => {
+                index.insert(key, groups.len());
+                groups.push((source, vec![item]));
             }
-            None => None,
-        };
-        let name = item.entry.package_name(&item.path).to_owned();
-        let source = PackageSource {
-            id: format!("{name}@{}", item.entry.version.as_deref().unwrap_or("?")),
-            tarball_url: tarball_url(client, &item.path, &item.entry),
-            integrity,
-        };
-        let (client, cache, linker, network, pool, reporter) = (
-            client.clone(),
-            cache.clone(),
-            linker.clone(),
-            network.clone(),
-            pool.clone(),
-            reporter.clone(),
-        );
-        let (fetched_count, linked_count, running_links, max_links, link_micros) = (
-            fetched_count.clone(),
-            linked_count.clone(),
-            running_links.clone(),
-            max_links.clone(),
-            link_micros.clone(),
-        );
-        let dest: PathBuf = root.join(&item.path);
-        let probe = link_probe.clone();
-        tasks.spawn(async move {
-            let permit = network
-                .acquire_owned()
-                .await
-                .expect("semaphore is never closed");
-            let fetched = cache.fetch(&client, &source).await;
-            drop(permit);
-            let fetched = match fetched {
-                Ok(f) => f,
-                Err(e) if item.entry.optional => {
-                    return Ok(TaskResult::Skipped(item.path, e.to_string()))
-                }
-                Err(e) => return Err(InstallError::from(e)),
-            };
-            let done = fetched_count.fetch_add(1, Ordering::Relaxed) + 1;
-            reporter.on_event(&Event::Progress {
-                phase: Phase::Fetch,
-                done,
-                total,
-                package: Some(source.id.clone()),
-            });
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            let cache_path = fetched.path.clone();
-            pool.spawn(move || {
-                let now = running_links.fetch_add(1, Ordering::SeqCst) + 1;
-                max_links.fetch_max(now, Ordering::SeqCst);
-                if let Some(probe) = probe {
-                    probe();
-                }
-                let t = Instant::now();
-                let result = linker.place_package(&cache_path, &dest, item.method);
-                link_micros.fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
-                running_links.fetch_sub(1, Ordering::SeqCst);
-                let _ = tx.send(result);
-            });
-            rx.await.expect("link worker sends its result")?;
-            let done = linked_count.fetch_add(1, Ordering::Relaxed) + 1;
-            reporter.on_event(&Event::Progress {
-                phase: Phase::Link,
-                done,
-                total,
-                package: Some(source.id),
-            });
-            let computed = (item.entry.integrity.is_none()).then(|| fetched.integrity.to_string());
-            Ok::<_, InstallError>(TaskResult::Placed {
-                path: item.path,
-                downloaded: fetched.downloaded,
-                computed_integrity: computed,
-            })
-        });
+        }
     }
 
+    let network_jobs = env_usize("UTOO_NETWORK_JOBS").unwrap_or(DEFAULT_NETWORK_JOBS);
+    let shared = Arc::new(Shared {
+        client: client.clone(),
+        cache,
+        linker: Arc::new(Linker::new()),
+        network: Semaphore::new(network_jobs),
+        pool,
+        reporter: reporter.clone(),
+        link_probe,
+        root: root.to_owned(),
+        total,
+        fetched: AtomicU64::new(0),
+        linked: AtomicU64::new(0),
+        running_links: AtomicU64::new(0),
+        max_links: AtomicU64::new(0),
+        link_micros: AtomicU64::new(0),
+    });
+    // Tasks are started as others finish, never all at once: each holds a download's
+    // state, so memory stays flat however big the tree is.
+    let in_flight = 2 * network_jobs;
+    let mut groups = groups.into_iter();
+    let mut tasks = tokio::task::JoinSet::new();
     let mut outcome = PipelineOutcome::default();
-    while let Some(joined) = tasks.join_next().await {
-        match joined.expect("install tasks do not panic")? {
-            TaskResult::Placed {
-                path,
-                downloaded,
-                computed_integrity,
-            } => {
-                if downloaded > 0 {
-                    outcome.downloaded += 1;
-                    outcome.bytes += downloaded;
-                } else {
-                    outcome.cache_hits += 1;
+    loop {
+        while tasks.len() < in_flight {
+            let Some((source, items)) = groups.next() else {
+                break;
+            };
+            tasks.spawn(shared.clone().fetch_and_link_group(source, items));
+        }
+        let Some(joined) = tasks.join_next().await else {
+            break;
+        };
+        for result in joined.expect("install tasks do not panic")? {
+            match result {
+                TaskResult::Placed {
+                    path,
+                    downloaded,
+                    computed_integrity,
+                } => {
+                    if downloaded > 0 {
+                        outcome.downloaded += 1;
+                        outcome.bytes += downloaded;
+                    } else {
+                        outcome.cache_hits += 1;
+                    }
+                    if let Some(i) = computed_integrity {
+                        outcome.new_integrity.push((path, i));
+                    }
                 }
-                if let Some(i) = computed_integrity {
-                    outcome.new_integrity.push((path, i));
+                TaskResult::Skipped(path, reason) => {
+                    reporter.on_event(&Event::Warning {
+                        code: "EOPTIONALSKIPPED".into(),
+                        message: format!("optional dependency `{path}` skipped: {reason}"),
+                    });
+                    outcome.skipped.push((path, reason));
                 }
-            }
-            TaskResult::Skipped(path, reason) => {
-                reporter.on_event(&Event::Warning {
-                    code: "EOPTIONALSKIPPED".into(),
-                    message: format!("optional dependency `{path}` skipped: {reason}"),
-                });
-                outcome.skipped.push((path, reason));
             }
         }
     }
@@ -223,9 +179,131 @@ pub(crate) async fn fetch_and_link(
         phase: Phase::Link,
         elapsed_ms,
     });
-    outcome.max_parallel_links = max_links.load(Ordering::SeqCst);
-    outcome.link_ms = link_micros.load(Ordering::Relaxed) / 1000;
+    outcome.max_parallel_links = shared.max_links.load(Ordering::SeqCst);
+    outcome.link_ms = shared.link_micros.load(Ordering::Relaxed) / 1000;
     Ok(outcome)
+}
+
+fn package_source(client: &RegistryClient, item: &Work) -> Result<PackageSource, InstallError> {
+    let integrity = match item.entry.integrity.as_deref().map(Integrity::from_str) {
+        Some(Ok(i)) => Some(i),
+        Some(Err(_)) => {
+            return Err(CacheError::BadIntegrity {
+                package: item.path.clone(),
+                integrity: item.entry.integrity.clone().unwrap_or_default(),
+            }
+            .into())
+        }
+        None => None,
+    };
+    let name = item.entry.package_name(&item.path);
+    Ok(PackageSource {
+        id: format!("{name}@{}", item.entry.version.as_deref().unwrap_or("?")),
+        tarball_url: tarball_url(client, &item.path, &item.entry),
+        integrity,
+    })
+}
+
+/// What every task of one pipeline run shares.
+struct Shared {
+    client: RegistryClient,
+    cache: Cache,
+    linker: Arc<Linker>,
+    network: Semaphore,
+    pool: Arc<rayon::ThreadPool>,
+    reporter: Arc<dyn Reporter>,
+    link_probe: Option<Arc<dyn Fn() + Send + Sync>>,
+    root: PathBuf,
+    total: u64,
+    fetched: AtomicU64,
+    linked: AtomicU64,
+    running_links: AtomicU64,
+    max_links: AtomicU64,
+    link_micros: AtomicU64,
+}
+
+impl Shared {
+    /// Downloads (or finds) one tarball and places it at every path in `items`.
+    async fn fetch_and_link_group(
+        self: Arc<Self>,
+        source: PackageSource,
+        items: Vec<Work>,
+    ) -> Result<Vec<TaskResult>, InstallError> {
+        let permit = self
+            .network
+            .acquire()
+            .await
+            .expect("semaphore is never closed");
+        let fetched = self.cache.fetch(&self.client, &source).await;
+        drop(permit);
+        let fetched = match fetched {
+            Ok(f) => f,
+            Err(e) if items.iter().all(|i| i.entry.optional) => {
+                let reason = e.to_string();
+                return Ok(items
+                    .into_iter()
+                    .map(|i| TaskResult::Skipped(i.path, reason.clone()))
+                    .collect());
+            }
+            Err(e) => return Err(InstallError::from(e)),
+        };
+        let mut results = Vec::with_capacity(items.len());
+        for (n, item) in items.into_iter().enumerate() {
+            let done = self.fetched.fetch_add(1, Ordering::Relaxed) + 1;
+            self.reporter.on_event(&Event::Progress {
+                phase: Phase::Fetch,
+                done,
+                total: self.total,
+                package: Some(source.id.clone()),
+            });
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let (this, cache_path) = (self.clone(), fetched.path.clone());
+            let dest = self.root.join(&item.path);
+            self.pool.spawn(move || {
+                let _ = tx.send(this.link(&cache_path, &dest, item.method));
+            });
+            rx.await.expect("link worker sends its result")?;
+            let done = self.linked.fetch_add(1, Ordering::Relaxed) + 1;
+            self.reporter.on_event(&Event::Progress {
+                phase: Phase::Link,
+                done,
+                total: self.total,
+                package: Some(source.id.clone()),
+            });
+            let computed = item
+                .entry
+                .integrity
+                .is_none()
+                .then(|| fetched.integrity.to_string());
+            results.push(TaskResult::Placed {
+                path: item.path,
+                // The bytes count once, for the first path.
+                downloaded: if n == 0 { fetched.downloaded } else { 0 },
+                computed_integrity: computed,
+            });
+        }
+        Ok(results)
+    }
+
+    /// One link job, on the blocking pool.
+    fn link(
+        &self,
+        cache_path: &std::path::Path,
+        dest: &std::path::Path,
+        method: LinkMethod,
+    ) -> Result<utoo_linker::Placed, utoo_linker::LinkError> {
+        let now = self.running_links.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_links.fetch_max(now, Ordering::SeqCst);
+        if let Some(probe) = &self.link_probe {
+            probe();
+        }
+        let t = Instant::now();
+        let result = self.linker.place_package(cache_path, dest, method);
+        self.link_micros
+            .fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
+        self.running_links.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
 }
 
 enum TaskResult {

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use utoo_lockfile::{calc_dep_flags, resolve_from, LockEntry, Lockfile};
 use utoo_manifest::{DepKind, Spec};
-use utoo_resolver::{resolve, root_entry, satisfies, ResolveOptions};
+use utoo_resolver::{resolve, root_entry, satisfies, PackumentSource, ResolveOptions};
 
 use crate::context::Context;
 use crate::source::RegistrySource;
@@ -43,14 +43,12 @@ pub(crate) async fn plan(ctx: &Context, lock: Option<&Lockfile>) -> Result<Plan,
         return Err(InstallError::CiWithoutLockfile);
     }
     let source = RegistrySource(ctx.packuments()?.clone());
+    // The root's dependencies download while the native CLI asks `node --version`.
+    source.prefetch_edges(&ctx.manifest.edges(true), ctx.options.legacy_peer_deps);
     let options = ResolveOptions {
         legacy_peer_deps: ctx.options.legacy_peer_deps,
         force: ctx.options.force,
-        node_version: ctx
-            .options
-            .node_version
-            .as_deref()
-            .and_then(|v| nodejs_semver::Version::parse(v.trim_start_matches('v')).ok()),
+        node_version: ctx.node_version().await.cloned(),
     };
     let resolved = resolve(
         &ctx.manifest,
@@ -59,7 +57,9 @@ pub(crate) async fn plan(ctx: &Context, lock: Option<&Lockfile>) -> Result<Plan,
         &options,
         ctx.options.reporter.as_ref(),
     )
-    .await?;
+    .await;
+    source.0.stop_speculating();
+    let resolved = resolved?;
     Ok(Plan {
         packages: resolved.packages,
         resolved: true,

@@ -12,7 +12,7 @@ use crate::context::Context;
 use crate::pipeline::{fetch_and_link, Work};
 use crate::plan::plan;
 use crate::summary::{InstallSummary, WarningItem};
-use crate::{edit, InstallError, InstallOptions, Mode};
+use crate::{edit, noop, InstallError, InstallOptions, Mode};
 
 /// Installs the project in `options.cwd` (`install`, `ci` or `--lockfile-only`, per
 /// `options.mode`). Cancelling `options.cancel` stops it with [`InstallError::Cancelled`].
@@ -40,6 +40,13 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
 
     if let Some(edit) = ctx.options.edit.clone() {
         edit::apply(&mut ctx, &edit).await?;
+    } else if mode == Mode::Install {
+        if let Some(stamp) = noop::still_installed(&ctx, package_intact) {
+            summary.up_to_date = true;
+            summary.packages = stamp.packages;
+            summary.skipped_optional = stamp.skipped_optional;
+            return finish(&ctx, summary, started).await;
+        }
     }
 
     let lock_path = ctx.lockfile_path();
@@ -49,6 +56,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
     });
     let t = Instant::now();
     let plan = plan(&ctx, existing.as_ref()).await?;
+    drop(existing);
     summary.timings.resolve_ms = t.elapsed().as_millis() as u64;
     reporter.on_event(&Event::PhaseEnd {
         phase: Phase::Resolve,
@@ -101,10 +109,12 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
                     && intact(path)
             })
     });
-    if up_to_date {
+    let on_disk: Vec<String> = if up_to_date {
         summary.up_to_date = true;
+        installable.into_keys().collect()
     } else {
         // From here node_modules changes: an interrupted run must not look complete.
+        noop::forget(&ctx)?;
         match std::fs::remove_file(&hidden_path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 return Err(InstallError::io(&hidden_path, e))
@@ -118,10 +128,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
             &intact,
             &mut summary,
         )?;
-        let placed: Vec<(String, LockEntry)> = work
-            .iter()
-            .map(|w| (w.path.clone(), w.entry.clone()))
-            .collect();
+        let placed: Vec<String> = work.iter().map(|w| w.path.clone()).collect();
         let t = Instant::now();
         let outcome = if work.is_empty() {
             Default::default()
@@ -147,7 +154,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
                 entry.integrity = Some(integrity);
             }
         }
-        let mut installed = installable.clone();
+        let mut installed = installable;
         for (path, reason) in &outcome.skipped {
             installed.remove(path);
             summary.skipped_optional += 1;
@@ -171,9 +178,9 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
         }
         if !ctx.options.ignore_scripts {
             let t = Instant::now();
-            let placed: Vec<(String, LockEntry)> = placed
-                .into_iter()
-                .filter(|(p, _)| installed.contains_key(p))
+            let placed: Vec<(&String, &LockEntry)> = placed
+                .iter()
+                .filter_map(|p| installed.get_key_value(p))
                 .collect();
             summary.scripts_run += run_dependency_scripts(&ctx, &lock.packages, &placed).await?;
             summary.timings.scripts_ms = t.elapsed().as_millis() as u64;
@@ -186,14 +193,30 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
         };
         std::fs::create_dir_all(&node_modules).map_err(|e| InstallError::io(&node_modules, e))?;
         hidden.write(&hidden_path, &hidden.to_json(&indent, true, omit_resolved))?;
-    }
+        hidden.packages.into_keys().collect()
+    };
     if summary.up_to_date && mode != Mode::Ci {
         summary.lockfile_changed =
             lock.write(&lock_path, &lock.to_json(&indent, false, omit_resolved))?;
     }
+    noop::record(
+        &ctx,
+        summary.packages,
+        summary.skipped_optional,
+        on_disk.into_iter(),
+    );
+    finish(&ctx, summary, started).await
+}
+
+/// The root project's own scripts, which npm runs on every install, even a no-op.
+async fn finish(
+    ctx: &Context,
+    mut summary: InstallSummary,
+    started: Instant,
+) -> Result<InstallSummary, InstallError> {
     if !ctx.options.ignore_scripts {
         let t = Instant::now();
-        summary.scripts_run += run_root_scripts(&ctx).await?;
+        summary.scripts_run += run_root_scripts(ctx).await?;
         summary.timings.scripts_ms += t.elapsed().as_millis() as u64;
     }
     summary.timings.total_ms = started.elapsed().as_millis() as u64;
@@ -284,7 +307,15 @@ fn changes(
         };
         work.push(Work {
             path: path.clone(),
-            entry: entry.clone(),
+            // What fetching needs, not the dependency maps: the whole tree may be queued.
+            entry: LockEntry {
+                name: entry.name.clone(),
+                version: entry.version.clone(),
+                resolved: entry.resolved.clone(),
+                integrity: entry.integrity.clone(),
+                optional: entry.optional,
+                ..LockEntry::default()
+            },
             method,
         });
     }
@@ -326,11 +357,11 @@ fn old_path_nested_in_removed(path: &str, installable: &BTreeMap<String, LockEnt
 async fn run_dependency_scripts(
     ctx: &Context,
     packages: &BTreeMap<String, LockEntry>,
-    placed: &[(String, LockEntry)],
+    placed: &[(&String, &LockEntry)],
 ) -> Result<u64, InstallError> {
     let mut jobs: Vec<ScriptJob> = Vec::new();
     let mut index_of: BTreeMap<String, usize> = BTreeMap::new();
-    for (path, entry) in placed {
+    for &(path, entry) in placed {
         if !entry.has_install_script {
             continue;
         }

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use utoo_manifest::Packument;
+use utoo_manifest::{Packument, VersionReq};
 use utoo_registry::Packuments;
 use utoo_resolver::{PackumentSource, SourceError};
 
@@ -15,7 +15,7 @@ impl PackumentSource for RegistrySource {
         })
     }
 
-    fn prefetch(&self, name: &str) {
-        self.0.prefetch(name);
+    fn prefetch(&self, name: &str, req: &VersionReq) {
+        self.0.prefetch(name, req);
     }
 }

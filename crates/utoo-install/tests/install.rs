@@ -98,6 +98,61 @@ async fn second_run_is_a_noop_and_lockfile_is_a_fixed_point() {
 }
 
 #[tokio::test]
+async fn the_noop_shortcut_reads_no_lockfile_and_any_changed_input_ends_it() {
+    let p = TestProject::new(
+        &basic_packages(),
+        json!({"dependencies": {"left": "^1", "right": "^1"}}),
+    )
+    .await;
+    p.install().await.unwrap();
+    // Same size, same mtime, unreadable: only a run that never parses it can call this a
+    // no-op (the full path treats an unreadable hidden lockfile as none and re-places all).
+    let hidden = p.root().join("node_modules/.package-lock.json");
+    let meta = std::fs::metadata(&hidden).unwrap();
+    std::fs::write(&hidden, " ".repeat(meta.len() as usize)).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&hidden)
+        .unwrap()
+        .set_modified(meta.modified().unwrap())
+        .unwrap();
+    let noop = p.install().await.unwrap();
+    assert!(noop.up_to_date);
+    assert_eq!((noop.packages, noop.added, noop.changed), (4, 0, 0));
+
+    // A package folder gone: the full path puts it back (and everything, the hidden
+    // lockfile being unreadable).
+    std::fs::remove_dir_all(p.root().join("node_modules/left")).unwrap();
+    let repaired = p.install().await.unwrap();
+    assert!(!repaired.up_to_date);
+    assert_eq!(
+        p.installed_version("node_modules/left").as_deref(),
+        Some("1.0.0")
+    );
+    assert!(p.install().await.unwrap().up_to_date);
+
+    // An option that changes the lockfile's bytes is an input too.
+    let mut options = p.options();
+    options
+        .config
+        .insert("omit-lockfile-registry-resolved".into(), "true".into());
+    let rewritten = utoo_install::install(options).await.unwrap();
+    assert!(rewritten.lockfile_changed);
+    assert!(p.lockfile()["packages"]["node_modules/left"]
+        .get("resolved")
+        .is_none());
+
+    // npm touching node_modules rewrites the hidden lockfile: no shortcut after that.
+    let before = std::fs::read_to_string(&hidden).unwrap();
+    std::fs::write(&hidden, before + " ").unwrap();
+    let after_npm = p.install().await.unwrap();
+    assert!(
+        after_npm.up_to_date,
+        "the full check still finds nothing to do"
+    );
+}
+
+#[tokio::test]
 async fn lockfile_installs_fetch_no_packuments_and_warm_cache_no_tarballs() {
     let p = TestProject::new(
         &basic_packages(),
@@ -140,6 +195,72 @@ async fn lockfile_installs_fetch_no_packuments_and_warm_cache_no_tarballs() {
         "linking runs in parallel: {}",
         cold.max_parallel_links
     );
+}
+
+#[tokio::test]
+async fn one_version_nested_in_several_places_is_downloaded_once() {
+    let mut packages = basic_packages();
+    packages.push(Pkg::new("right2", "1.0.0").dep("shared", "^2.0.0"));
+    let p = TestProject::new(
+        &packages,
+        json!({"dependencies": {"left": "^1", "right": "^1", "right2": "^1"}}),
+    )
+    .await;
+    // Slow tarballs: both paths of shared@2 are waiting for theirs at the same time.
+    p.registry
+        .fault("shared-2.0.0.tgz", Fault::Delay(Duration::from_millis(300)));
+    let summary = p.install().await.unwrap();
+    for path in [
+        "node_modules/right/node_modules/shared",
+        "node_modules/right2/node_modules/shared",
+    ] {
+        assert_eq!(p.installed_version(path).as_deref(), Some("2.0.0"));
+    }
+    let shared2 = p
+        .registry
+        .requests()
+        .iter()
+        .filter(|r| r.ends_with("shared-2.0.0.tgz"))
+        .count();
+    assert_eq!(shared2, 1, "one download serves both paths");
+    assert_eq!(
+        summary.downloaded, 5,
+        "left, right, right2, shared@1.5, shared@2 once"
+    );
+}
+
+#[tokio::test]
+async fn packuments_down_a_chain_are_fetched_while_an_unrelated_one_is_slow() {
+    let packages = vec![
+        Pkg::new("a", "1.0.0").dep("b", "^1"),
+        Pkg::new("b", "1.0.0").dep("c", "^1"),
+        Pkg::new("c", "1.0.0").dep("d", "^1"),
+        Pkg::new("d", "1.0.0"),
+        Pkg::new("slow", "1.0.0"),
+    ];
+    let p = TestProject::new(
+        &packages,
+        json!({"dependencies": {"a": "^1", "slow": "^1"}}),
+    )
+    .await;
+    p.registry.fault("/slow", Fault::Hold);
+    let install = tokio::spawn(utoo_install::install(p.options()));
+    // The resolver waits on `slow` before it gets to a's children; the fetches of b, c and d
+    // must not wait with it.
+    let start = Instant::now();
+    while !p.registry.requests().iter().any(|r| r == "/d")
+        && start.elapsed() < Duration::from_secs(10)
+    {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let seen = p.registry.requests();
+    p.registry.release_held();
+    let summary = install.await.unwrap().unwrap();
+    assert!(
+        seen.iter().any(|r| r == "/d"),
+        "d fetched while slow was held: {seen:?}"
+    );
+    assert_eq!(summary.packages, 5);
 }
 
 #[tokio::test]

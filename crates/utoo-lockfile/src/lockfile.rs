@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::format::to_npm_json;
+use crate::format::{locale_cmp, to_npm_json};
 use crate::LockEntry;
 
 /// npm's cache of the tree on disk, inside node_modules.
@@ -70,8 +70,7 @@ impl Lockfile {
             path: path.into(),
             source,
         };
-        let value: Value = serde_json::from_slice(&text).map_err(parse)?;
-        let lock = Lockfile::from_value(value).map_err(parse)?;
+        let lock = Lockfile::from_slice(&text).map_err(parse)?;
         if let Some(key) = lock.packages.keys().find(|k| !is_safe_package_path(k)) {
             return Err(LockError::BadPath {
                 path: path.into(),
@@ -79,6 +78,36 @@ impl Lockfile {
             });
         }
         Ok(Some(lock))
+    }
+
+    /// Parses lockfile text. v2/v3 entries deserialise straight from the text (no JSON tree
+    /// of the whole file in memory); a v1 file, which has no `packages`, goes through one.
+    pub fn from_slice(text: &[u8]) -> Result<Lockfile, serde_json::Error> {
+        #[derive(serde::Deserialize)]
+        struct Top {
+            #[serde(default)]
+            name: Option<Value>,
+            #[serde(default)]
+            version: Option<Value>,
+            #[serde(default, rename = "lockfileVersion")]
+            lockfile_version: Option<Value>,
+            #[serde(default)]
+            packages: Option<BTreeMap<String, LockEntry>>,
+        }
+        let top: Top = serde_json::from_slice(text)?;
+        let Some(packages) = top.packages else {
+            return Lockfile::from_value(serde_json::from_slice(text)?);
+        };
+        let string = |v: Option<Value>| match v {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        Ok(Lockfile {
+            name: string(top.name),
+            version: string(top.version),
+            lockfile_version: top.lockfile_version.and_then(|v| v.as_u64()).unwrap_or(1),
+            packages,
+        })
     }
 
     pub fn from_value(value: Value) -> Result<Lockfile, serde_json::Error> {
@@ -106,30 +135,54 @@ impl Lockfile {
     /// `node_modules/.package-lock.json`. `omit_resolved` drops registry `resolved` URLs
     /// (`omit-lockfile-registry-resolved`).
     pub fn to_json(&self, indent: &str, hidden: bool, omit_resolved: bool) -> String {
-        let mut top = Map::new();
+        // Entry by entry: the whole file as one JSON tree would cost several times its size.
+        let mut out = String::from("{\n");
+        let field = |out: &mut String, key: &str, value: &str| {
+            out.push_str(&format!("{indent}\"{key}\": {value},\n"));
+        };
+        let quote = |s: &str| serde_json::to_string(s).expect("strings serialise");
         if let Some(name) = &self.name {
-            top.insert("name".into(), Value::String(name.clone()));
+            field(&mut out, "name", &quote(name));
         }
         if let Some(version) = &self.version {
-            top.insert("version".into(), Value::String(version.clone()));
+            field(&mut out, "version", &quote(version));
         }
-        top.insert("lockfileVersion".into(), Value::from(3));
-        top.insert("requires".into(), Value::Bool(true));
-        let mut packages = Map::new();
-        for (path, entry) in &self.packages {
-            if hidden && path.is_empty() {
-                continue;
-            }
+        field(&mut out, "lockfileVersion", "3");
+        field(&mut out, "requires", "true");
+        let mut paths: Vec<&String> = self
+            .packages
+            .keys()
+            .filter(|p| !(hidden && p.is_empty()))
+            .collect();
+        paths.sort_by(|a, b| locale_cmp(a, b));
+        if paths.is_empty() {
+            out.push_str(&format!("{indent}\"packages\": {{}}\n}}\n"));
+            return out;
+        }
+        out.push_str(&format!("{indent}\"packages\": {{\n"));
+        let nested = indent.repeat(2);
+        for (i, path) in paths.iter().enumerate() {
+            let entry = &self.packages[*path];
             let mut value = serde_json::to_value(entry).expect("lock entries serialise");
             if omit_resolved && !entry.link && !path.is_empty() {
                 if let Some(obj) = value.as_object_mut() {
                     obj.remove("resolved");
                 }
             }
-            packages.insert(path.clone(), value);
+            let text = to_npm_json(&value, indent);
+            out.push_str(&format!("{nested}{}: ", quote(path)));
+            // JSON text has no raw newlines inside strings: re-indenting by line is safe.
+            for (n, line) in text.trim_end().lines().enumerate() {
+                if n > 0 {
+                    out.push('\n');
+                    out.push_str(&nested);
+                }
+                out.push_str(line);
+            }
+            out.push_str(if i + 1 < paths.len() { ",\n" } else { "\n" });
         }
-        top.insert("packages".into(), Value::Object(packages));
-        to_npm_json(&Value::Object(top), indent)
+        out.push_str(&format!("{indent}}}\n}}\n"));
+        out
     }
 
     /// Writes atomically (temp file + rename) so an interrupted install never leaves half a

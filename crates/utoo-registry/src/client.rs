@@ -20,10 +20,11 @@ const ABBREVIATED: &str =
 /// Backoff before each retry of a transient failure (connection error, 429, 5xx).
 const RETRY_DELAYS_MS: [u64; 3] = [150, 600, 2000];
 
-/// One pooled HTTP client for every request of an install.
+/// One pooled HTTP client for every request of an install. The TLS roots are loaded on the
+/// first request: an install served from the caches never reads the system's certificates.
 #[derive(Clone)]
 pub struct RegistryClient {
-    http: reqwest::Client,
+    http: Arc<tokio::sync::OnceCell<reqwest::Client>>,
     config: Arc<Config>,
     cache: Option<PackumentCache>,
     policy: CachePolicy,
@@ -36,22 +37,29 @@ pub struct TarballResponse {
 }
 
 impl RegistryClient {
-    pub fn new(config: Arc<Config>) -> Result<RegistryClient, RegistryError> {
-        let tls = tls::client_config(&config)?;
-        let http = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
-            .pool_max_idle_per_host(64)
-            .connect_timeout(Duration::from_secs(15))
-            .read_timeout(Duration::from_secs(60))
-            .user_agent(concat!("utoo/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(RegistryError::Client)?;
-        Ok(RegistryClient {
-            http,
+    pub fn new(config: Arc<Config>) -> RegistryClient {
+        RegistryClient {
+            http: Arc::default(),
             config,
             cache: None,
             policy: CachePolicy::Revalidate,
-        })
+        }
+    }
+
+    async fn http(&self) -> Result<&reqwest::Client, RegistryError> {
+        self.http
+            .get_or_try_init(|| async {
+                let tls = tls::client_config(&self.config)?;
+                reqwest::Client::builder()
+                    .use_preconfigured_tls(tls)
+                    .pool_max_idle_per_host(64)
+                    .connect_timeout(Duration::from_secs(15))
+                    .read_timeout(Duration::from_secs(60))
+                    .user_agent(concat!("utoo/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(RegistryError::Client)
+            })
+            .await
     }
 
     /// Keeps packuments under `cache_root` and revalidates or trusts them per `policy`.
@@ -111,12 +119,10 @@ impl RegistryClient {
             None => None,
         };
         match (self.policy, cached) {
-            (CachePolicy::Offline | CachePolicy::PreferOffline, Some(c)) => return Ok(c.body),
-            (CachePolicy::Offline, None) => {
-                return Err(RegistryError::NotCached {
-                    url: url.to_owned(),
-                })
-            }
+            (CachePolicy::Offline | CachePolicy::PreferOffline, Some(c)) => Ok(c.body),
+            (CachePolicy::Offline, None) => Err(RegistryError::NotCached {
+                url: url.to_owned(),
+            }),
             (_, cached) => {
                 let mut headers = HeaderMap::new();
                 headers.insert(ACCEPT, HeaderValue::from_static(ABBREVIATED));
@@ -220,7 +226,8 @@ impl RegistryClient {
         headers: HeaderMap,
     ) -> Result<reqwest::Response, RegistryError> {
         let mut request = self
-            .http
+            .http()
+            .await?
             .get(url)
             .header(USER_AGENT, concat!("utoo/", env!("CARGO_PKG_VERSION")))
             .headers(headers);

@@ -445,14 +445,8 @@ impl<S: PackumentSource> Resolver<'_, S> {
     }
 
     fn prefetch_edges(&self, edges: &[(String, String, DepKind)]) {
-        for (name, spec, kind) in edges {
-            if *kind == DepKind::PeerOptional || (kind.is_peer() && self.options.legacy_peer_deps) {
-                continue;
-            }
-            if let Ok(Spec::Registry { name: real, .. }) = Spec::parse(name, spec) {
-                self.source.prefetch(&real);
-            }
-        }
+        self.source
+            .prefetch_edges(edges, self.options.legacy_peer_deps);
     }
 
     fn warn(&mut self, code: &str, message: String) {

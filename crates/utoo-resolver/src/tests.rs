@@ -43,7 +43,7 @@ impl PackumentSource for Fixtures {
             message: format!("{name} not found"),
         })
     }
-    fn prefetch(&self, _name: &str) {}
+    fn prefetch(&self, _name: &str, _req: &utoo_manifest::VersionReq) {}
 }
 
 fn root(deps: serde_json::Value) -> Manifest {

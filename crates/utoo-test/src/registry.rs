@@ -25,6 +25,9 @@ pub enum Fault {
     Corrupt,
     /// Wait before answering.
     Delay(Duration),
+    /// Answer only once `release_held` was called: lets a test look at what the client did
+    /// while this request was outstanding.
+    Hold,
 }
 
 #[derive(Default)]
@@ -34,6 +37,7 @@ struct State {
     faults: Vec<(String, Fault)>,
     requests: Vec<String>,
     not_modified: usize,
+    released: bool,
 }
 
 /// An npm registry on 127.0.0.1 (random port) serving fixture packages.
@@ -136,6 +140,11 @@ impl Registry {
             .push((path_contains.into(), fault));
     }
 
+    /// Lets every request held by `Fault::Hold` be answered.
+    pub fn release_held(&self) {
+        self.state.lock().expect("registry state").released = true;
+    }
+
     /// Every request path served so far, in order.
     pub fn requests(&self) -> Vec<String> {
         self.state.lock().expect("registry state").requests.clone()
@@ -224,6 +233,11 @@ async fn handle(
             )
         }
         Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
+        Some(Fault::Hold) => {
+            while !state.lock().expect("registry state").released {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
         _ => {}
     }
     let Some(mut body) = body else {

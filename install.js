@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+'use strict'
+// postinstall: replaces the JS launcher bin/utoo with the native `utoo` executable from this
+// platform's package (esbuild and bun do the same), so a no-op `utoo install` takes ~10 ms
+// instead of Node's ~100 ms start-up. Anything unexpected (no platform package, scripts off,
+// a binary that does not answer with our version, Windows' .cmd shims) keeps the launcher,
+// which runs the same CLI through the addon: slower to start, never wrong.
+const { execFileSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+
+/** The napi-rs platform package name for this machine (`utoo-linux-x64-gnu`, ...). */
+function platformPackage(platform = process.platform, arch = process.arch) {
+  if (platform === 'linux') return `utoo-linux-${arch}-${isMusl() ? 'musl' : 'gnu'}`
+  if (platform === 'win32') return `utoo-win32-${arch}-msvc`
+  return `utoo-${platform}-${arch}`
+}
+
+function isMusl() {
+  try {
+    return !process.report.getReport().header.glibcVersionRuntime
+  } catch {
+    return false
+  }
+}
+
+/** Puts the native executable in place; returns why it did not when it did not. */
+function install(pkgDir = __dirname) {
+  if (fs.existsSync(path.join(pkgDir, 'Cargo.toml'))) return 'a source checkout keeps its launcher'
+  if (process.platform === 'win32') return 'npm runs bins through .cmd shims that call node'
+  const name = platformPackage()
+  let exe
+  try {
+    exe = path.join(path.dirname(require.resolve(`${name}/package.json`, { paths: [pkgDir] })), 'utoo')
+  } catch {
+    return `${name} is not installed`
+  }
+  if (!fs.existsSync(exe)) return `${name} has no native executable`
+  const { version } = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'))
+  let answer
+  try {
+    answer = execFileSync(exe, ['--version'], { encoding: 'utf8', timeout: 10000, stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch (e) {
+    return `${exe} does not run: ${e.message}`
+  }
+  if (answer !== `utoo ${version}`) return `${exe} answered "${answer}", expected "utoo ${version}"`
+  const target = path.join(pkgDir, 'bin', 'utoo')
+  const staged = `${target}.${process.pid}.tmp`
+  // Copied, then renamed over the launcher: the launcher's inode (possibly shared with an
+  // installer's cache through a hard link) is never written to.
+  fs.copyFileSync(exe, staged)
+  fs.chmodSync(staged, 0o755)
+  fs.renameSync(staged, target)
+  return null
+}
+
+if (require.main === module) {
+  const why = install()
+  if (why && process.env.UTOO_LOG) console.error(`utoo: keeping the Node launcher (${why})`)
+}
+
+module.exports = { install, platformPackage }
