@@ -249,13 +249,7 @@ impl Shared {
         };
         let mut results = Vec::with_capacity(items.len());
         for (n, item) in items.into_iter().enumerate() {
-            let done = self.fetched.fetch_add(1, Ordering::Relaxed) + 1;
-            self.reporter.on_event(&Event::Progress {
-                phase: Phase::Fetch,
-                done,
-                total: self.total,
-                package: Some(source.id.clone()),
-            });
+            self.progress(Phase::Fetch, &self.fetched, &source.id);
             let (tx, rx) = tokio::sync::oneshot::channel();
             let (this, cache_path) = (self.clone(), fetched.path.clone());
             let dest = self.root.join(&item.path);
@@ -263,13 +257,7 @@ impl Shared {
                 let _ = tx.send(this.link(&cache_path, &dest, item.method));
             });
             rx.await.expect("link worker sends its result")?;
-            let done = self.linked.fetch_add(1, Ordering::Relaxed) + 1;
-            self.reporter.on_event(&Event::Progress {
-                phase: Phase::Link,
-                done,
-                total: self.total,
-                package: Some(source.id.clone()),
-            });
+            self.progress(Phase::Link, &self.linked, &source.id);
             let computed = item
                 .entry
                 .integrity
@@ -283,6 +271,16 @@ impl Shared {
             });
         }
         Ok(results)
+    }
+
+    fn progress(&self, phase: Phase, counter: &AtomicU64, id: &str) {
+        let done = counter.fetch_add(1, Ordering::Relaxed) + 1;
+        self.reporter.on_event(&Event::Progress {
+            phase,
+            done,
+            total: self.total,
+            package: Some(id.to_owned()),
+        });
     }
 
     /// One link job, on the blocking pool.

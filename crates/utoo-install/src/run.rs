@@ -4,7 +4,9 @@ use std::time::Instant;
 
 use utoo_events::{Event, Phase};
 use utoo_linker::{link_bins, remove_extraneous, remove_package, LinkMethod};
-use utoo_lockfile::{detect_indent, resolve_from, LockEntry, Lockfile, HIDDEN_LOCKFILE};
+use utoo_lockfile::{
+    detect_indent, lockfile_json, resolve_from, LockEntry, Lockfile, HIDDEN_LOCKFILE,
+};
 use utoo_manifest::Platform;
 use utoo_scripts::{lifecycle_scripts, run_jobs, ScriptEnv, ScriptJob};
 
@@ -81,7 +83,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
 
     if mode == Mode::LockfileOnly {
         summary.lockfile_changed =
-            lock.write(&lock_path, &lock.to_json(&indent, false, omit_resolved))?;
+            Lockfile::write(&lock_path, &lock.to_json(&indent, false, omit_resolved))?;
         summary.timings.total_ms = started.elapsed().as_millis() as u64;
         return Ok(summary);
     }
@@ -102,16 +104,16 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
 
     let up_to_date = old_hidden.as_ref().is_some_and(|old| {
         old.packages.len() == installable.len()
-            && installable.iter().all(|(path, entry)| {
+            && installable.iter().all(|path| {
                 old.packages
                     .get(path)
-                    .is_some_and(|o| same_package(o, entry))
+                    .is_some_and(|o| same_package(o, &lock.packages[path]))
                     && intact(path)
             })
     });
-    let on_disk: Vec<String> = if up_to_date {
+    let on_disk: BTreeSet<String> = if up_to_date {
         summary.up_to_date = true;
-        installable.into_keys().collect()
+        installable
     } else {
         // From here node_modules changes: an interrupted run must not look complete.
         noop::forget(&ctx)?;
@@ -123,11 +125,13 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
         }
         let work = changes(
             &ctx,
+            &lock.packages,
             &installable,
             old_hidden.as_ref(),
             &intact,
             &mut summary,
         )?;
+        drop(old_hidden);
         let placed: Vec<String> = work.iter().map(|w| w.path.clone()).collect();
         let t = Instant::now();
         let outcome = if work.is_empty() {
@@ -168,36 +172,38 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
         link_bins(
             &ctx.root,
             &lock.packages,
-            installed.keys().map(String::as_str),
+            installed.iter().map(String::as_str),
         )?;
         summary.timings.bins_ms = t.elapsed().as_millis() as u64;
 
         if mode != Mode::Ci {
             summary.lockfile_changed =
-                lock.write(&lock_path, &lock.to_json(&indent, false, omit_resolved))?;
+                Lockfile::write(&lock_path, &lock.to_json(&indent, false, omit_resolved))?;
         }
         if !ctx.options.ignore_scripts {
             let t = Instant::now();
             let placed: Vec<(&String, &LockEntry)> = placed
                 .iter()
-                .filter_map(|p| installed.get_key_value(p))
+                .filter(|p| installed.contains(*p))
+                .filter_map(|p| lock.packages.get_key_value(p))
                 .collect();
             summary.scripts_run += run_dependency_scripts(&ctx, &lock.packages, &placed).await?;
             summary.timings.scripts_ms = t.elapsed().as_millis() as u64;
         }
-        let hidden = Lockfile {
-            name: lock.name.clone(),
-            version: lock.version.clone(),
-            lockfile_version: 3,
-            packages: installed,
-        };
+        let hidden = lockfile_json(
+            lock.name.as_deref(),
+            lock.version.as_deref(),
+            lock.packages.iter().filter(|(p, _)| installed.contains(*p)),
+            &indent,
+            omit_resolved,
+        );
         std::fs::create_dir_all(&node_modules).map_err(|e| InstallError::io(&node_modules, e))?;
-        hidden.write(&hidden_path, &hidden.to_json(&indent, true, omit_resolved))?;
-        hidden.packages.into_keys().collect()
+        Lockfile::write(&hidden_path, &hidden)?;
+        installed
     };
     if summary.up_to_date && mode != Mode::Ci {
         summary.lockfile_changed =
-            lock.write(&lock_path, &lock.to_json(&indent, false, omit_resolved))?;
+            Lockfile::write(&lock_path, &lock.to_json(&indent, false, omit_resolved))?;
     }
     noop::record(
         &ctx,
@@ -223,14 +229,14 @@ async fn finish(
     Ok(summary)
 }
 
-/// The entries that go on disk here: all but the root, links, and optional packages for
+/// The paths that go on disk here: all but the root, links, and optional packages for
 /// other platforms (and what is nested inside those).
 fn installable(
     packages: &BTreeMap<String, LockEntry>,
     force: bool,
-) -> Result<(BTreeMap<String, LockEntry>, usize), InstallError> {
+) -> Result<(BTreeSet<String>, usize), InstallError> {
     let platform = Platform::current();
-    let mut out = BTreeMap::new();
+    let mut out = BTreeSet::new();
     let mut skipped_roots: Vec<String> = Vec::new();
     for (path, entry) in packages {
         if path.is_empty() || entry.link {
@@ -258,7 +264,7 @@ fn installable(
                 libc: entry.libc.clone(),
             });
         }
-        out.insert(path.clone(), entry.clone());
+        out.insert(path.clone());
     }
     Ok((out, skipped_roots.len()))
 }
@@ -282,14 +288,16 @@ fn same_package(a: &LockEntry, b: &LockEntry) -> bool {
 /// What must be placed, and removes what must go.
 fn changes(
     ctx: &Context,
-    installable: &BTreeMap<String, LockEntry>,
+    packages: &BTreeMap<String, LockEntry>,
+    installable: &BTreeSet<String>,
     old_hidden: Option<&Lockfile>,
     intact: &dyn Fn(&str) -> bool,
     summary: &mut InstallSummary,
 ) -> Result<Vec<Work>, InstallError> {
     let copy_scripted = !ctx.options.ignore_scripts;
     let mut work = Vec::new();
-    for (path, entry) in installable {
+    for path in installable {
+        let entry = &packages[path];
         let on_disk = ctx.root.join(path).is_dir();
         let old = old_hidden.and_then(|h| h.packages.get(path));
         if on_disk && old.is_some_and(|o| same_package(o, entry)) && intact(path) {
@@ -323,7 +331,7 @@ fn changes(
         Some(old) => {
             for path in old.packages.keys() {
                 if !path.is_empty()
-                    && !installable.contains_key(path)
+                    && !installable.contains(path)
                     && !old_path_nested_in_removed(path, installable)
                 {
                     remove_package(&ctx.root, path)?;
@@ -332,21 +340,20 @@ fn changes(
             }
         }
         None => {
-            let keep: BTreeSet<String> = installable.keys().cloned().collect();
-            summary.removed += remove_extraneous(&ctx.root, &keep)?.len() as u64;
+            summary.removed += remove_extraneous(&ctx.root, installable)?.len() as u64;
         }
     }
     Ok(work)
 }
 
 // A path under a package that is itself being removed disappears with it.
-fn old_path_nested_in_removed(path: &str, installable: &BTreeMap<String, LockEntry>) -> bool {
+fn old_path_nested_in_removed(path: &str, installable: &BTreeSet<String>) -> bool {
     let mut cur = path;
     while let Some(parent) = utoo_lockfile::parent_path(cur) {
         if parent.is_empty() {
             return false;
         }
-        if !installable.contains_key(parent) {
+        if !installable.contains(parent) {
             return true;
         }
         cur = parent;

@@ -13,5 +13,7 @@ mod tree;
 pub use entry::LockEntry;
 pub use flags::calc_dep_flags;
 pub use format::{locale_cmp, to_npm_json};
-pub use lockfile::{detect_indent, is_safe_package_path, LockError, Lockfile, HIDDEN_LOCKFILE};
+pub use lockfile::{
+    detect_indent, is_safe_package_path, lockfile_json, LockError, Lockfile, HIDDEN_LOCKFILE,
+};
 pub use tree::{entry_name, parent_path, resolve_from};

@@ -135,59 +135,20 @@ impl Lockfile {
     /// `node_modules/.package-lock.json`. `omit_resolved` drops registry `resolved` URLs
     /// (`omit-lockfile-registry-resolved`).
     pub fn to_json(&self, indent: &str, hidden: bool, omit_resolved: bool) -> String {
-        // Entry by entry: the whole file as one JSON tree would cost several times its size.
-        let mut out = String::from("{\n");
-        let field = |out: &mut String, key: &str, value: &str| {
-            out.push_str(&format!("{indent}\"{key}\": {value},\n"));
-        };
-        let quote = |s: &str| serde_json::to_string(s).expect("strings serialise");
-        if let Some(name) = &self.name {
-            field(&mut out, "name", &quote(name));
-        }
-        if let Some(version) = &self.version {
-            field(&mut out, "version", &quote(version));
-        }
-        field(&mut out, "lockfileVersion", "3");
-        field(&mut out, "requires", "true");
-        let mut paths: Vec<&String> = self
-            .packages
-            .keys()
-            .filter(|p| !(hidden && p.is_empty()))
-            .collect();
-        paths.sort_by(|a, b| locale_cmp(a, b));
-        if paths.is_empty() {
-            out.push_str(&format!("{indent}\"packages\": {{}}\n}}\n"));
-            return out;
-        }
-        out.push_str(&format!("{indent}\"packages\": {{\n"));
-        let nested = indent.repeat(2);
-        for (i, path) in paths.iter().enumerate() {
-            let entry = &self.packages[*path];
-            let mut value = serde_json::to_value(entry).expect("lock entries serialise");
-            if omit_resolved && !entry.link && !path.is_empty() {
-                if let Some(obj) = value.as_object_mut() {
-                    obj.remove("resolved");
-                }
-            }
-            let text = to_npm_json(&value, indent);
-            out.push_str(&format!("{nested}{}: ", quote(path)));
-            // JSON text has no raw newlines inside strings: re-indenting by line is safe.
-            for (n, line) in text.trim_end().lines().enumerate() {
-                if n > 0 {
-                    out.push('\n');
-                    out.push_str(&nested);
-                }
-                out.push_str(line);
-            }
-            out.push_str(if i + 1 < paths.len() { ",\n" } else { "\n" });
-        }
-        out.push_str(&format!("{indent}}}\n}}\n"));
-        out
+        lockfile_json(
+            self.name.as_deref(),
+            self.version.as_deref(),
+            self.packages
+                .iter()
+                .filter(|(p, _)| !(hidden && p.is_empty())),
+            indent,
+            omit_resolved,
+        )
     }
 
     /// Writes atomically (temp file + rename) so an interrupted install never leaves half a
     /// lockfile. Returns whether the content changed.
-    pub fn write(&self, path: &Path, text: &str) -> Result<bool, LockError> {
+    pub fn write(path: &Path, text: &str) -> Result<bool, LockError> {
         if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
             return Ok(false);
         }
@@ -200,6 +161,60 @@ impl Lockfile {
         std::fs::rename(&tmp, path).map_err(err)?;
         Ok(true)
     }
+}
+
+/// The v3 lockfile text of `packages` (borrowed: the hidden lockfile is a subset of the tree
+/// and needs no copy of it), in npm's order and formatting.
+pub fn lockfile_json<'a>(
+    name: Option<&str>,
+    version: Option<&str>,
+    packages: impl Iterator<Item = (&'a String, &'a LockEntry)>,
+    indent: &str,
+    omit_resolved: bool,
+) -> String {
+    // Entry by entry: the whole file as one JSON tree would cost several times its size.
+    let mut out = String::from("{\n");
+    let field = |out: &mut String, key: &str, value: &str| {
+        out.push_str(&format!("{indent}\"{key}\": {value},\n"));
+    };
+    let quote = |s: &str| serde_json::to_string(s).expect("strings serialise");
+    if let Some(name) = name {
+        field(&mut out, "name", &quote(name));
+    }
+    if let Some(version) = version {
+        field(&mut out, "version", &quote(version));
+    }
+    field(&mut out, "lockfileVersion", "3");
+    field(&mut out, "requires", "true");
+    let mut entries: Vec<(&String, &LockEntry)> = packages.collect();
+    entries.sort_by(|a, b| locale_cmp(a.0, b.0));
+    if entries.is_empty() {
+        out.push_str(&format!("{indent}\"packages\": {{}}\n}}\n"));
+        return out;
+    }
+    out.push_str(&format!("{indent}\"packages\": {{\n"));
+    let nested = indent.repeat(2);
+    for (i, &(path, entry)) in entries.iter().enumerate() {
+        let mut value = serde_json::to_value(entry).expect("lock entries serialise");
+        if omit_resolved && !entry.link && !path.is_empty() {
+            if let Some(obj) = value.as_object_mut() {
+                obj.remove("resolved");
+            }
+        }
+        let text = to_npm_json(&value, indent);
+        out.push_str(&format!("{nested}{}: ", quote(path)));
+        // JSON text has no raw newlines inside strings: re-indenting by line is safe.
+        for (n, line) in text.trim_end().lines().enumerate() {
+            if n > 0 {
+                out.push('\n');
+                out.push_str(&nested);
+            }
+            out.push_str(line);
+        }
+        out.push_str(if i + 1 < entries.len() { ",\n" } else { "\n" });
+    }
+    out.push_str(&format!("{indent}}}\n}}\n"));
+    out
 }
 
 /// A `packages` key must stay inside the project: relative, no `..`, no empty segments.
@@ -364,8 +379,8 @@ mod tests {
         let path = dir.path().join("package-lock.json");
         let lock = Lockfile::default();
         let text = lock.to_json("  ", false, false);
-        assert!(lock.write(&path, &text).unwrap());
-        assert!(!lock.write(&path, &text).unwrap());
+        assert!(Lockfile::write(&path, &text).unwrap());
+        assert!(!Lockfile::write(&path, &text).unwrap());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -21,6 +21,10 @@ pub struct Packument {
     pub dist_tags: BTreeMap<String, String>,
     #[serde(default)]
     versions: BTreeMap<String, Box<RawValue>>,
+    /// The published versions parsed, highest first: built on the first range pick, then
+    /// shared by every pick on this packument (the resolver and the prefetcher both pick).
+    #[serde(skip)]
+    sorted: std::sync::OnceLock<Vec<(Version, String)>>,
 }
 
 /// What the version choice needs to know of a candidate.
@@ -62,6 +66,18 @@ impl Packument {
             .map(|raw| serde_json::from_str(raw.get()))
     }
 
+    fn sorted(&self) -> &[(Version, String)] {
+        self.sorted.get_or_init(|| {
+            let mut all: Vec<(Version, String)> = self
+                .versions
+                .keys()
+                .filter_map(|raw| Some((Version::parse(raw).ok()?, raw.clone())))
+                .collect();
+            all.sort_by(|a, b| b.0.cmp(&a.0));
+            all
+        })
+    }
+
     fn info(&self, version: &str) -> Option<PickInfo> {
         serde_json::from_str(self.versions.get(version)?.get()).ok()
     }
@@ -89,19 +105,15 @@ impl Packument {
                 }
             }
         }
-        let mut candidates: Vec<(Version, &String)> = self
-            .versions
-            .keys()
-            .filter_map(|raw| {
-                let version = Version::parse(raw).ok()?;
-                range.satisfies(&version).then_some((version, raw))
-            })
+        let candidates: Vec<&(Version, String)> = self
+            .sorted()
+            .iter()
+            .filter(|(version, _)| range.satisfies(version))
             .collect();
-        candidates.sort_by(|a, b| b.0.cmp(&a.0));
         // Highest first; the first one that is engine-compatible and not deprecated wins,
         // else the first engine-compatible one, else the highest.
         let mut best_engine_ok: Option<&str> = None;
-        for (_, raw) in &candidates {
+        for &(_, raw) in &candidates {
             let Some(info) = self.info(raw) else { continue };
             let engine = engine_ok(&info, node);
             if engine && !info.deprecated() {

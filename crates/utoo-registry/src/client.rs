@@ -28,6 +28,9 @@ pub struct RegistryClient {
     config: Arc<Config>,
     cache: Option<PackumentCache>,
     policy: CachePolicy,
+    /// Packument parses at once: one per core. The blocking pool would otherwise start a
+    /// thread for every packument that arrives while others parse.
+    parses: Arc<tokio::sync::Semaphore>,
 }
 
 /// A tarball response whose body has not been read yet.
@@ -43,6 +46,9 @@ impl RegistryClient {
             config,
             cache: None,
             policy: CachePolicy::Revalidate,
+            parses: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         }
     }
 
@@ -99,6 +105,7 @@ impl RegistryClient {
         let url = self.packument_url(name);
         let body = self.packument_body(name, &url).await?;
         let name = name.to_owned();
+        let _slot = self.parses.acquire().await.expect("never closed");
         let parsed = tokio::task::spawn_blocking(move || {
             Packument::from_json_slice(&body)
                 .map_err(|source| RegistryError::Parse { name, source })

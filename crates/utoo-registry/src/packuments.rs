@@ -24,9 +24,14 @@ pub struct Packuments {
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
+/// Packument requests in flight at once. Speculation discovers hundreds of names within
+/// milliseconds; unbounded, each would open its own connection (measured: 283 sockets for
+/// 610 requests on the medium bench project), costing handshakes on both ends.
+const FETCHES_IN_FLIGHT: usize = 64;
+
 struct Inner {
     slots: Mutex<HashMap<String, Slot>>,
+    fetches: tokio::sync::Semaphore,
     /// `name@spec` pairs already prefetched, and `name@version` already expanded.
     asked: Mutex<HashSet<String>>,
     expanded: Mutex<HashSet<String>>,
@@ -37,7 +42,13 @@ impl Packuments {
     pub fn new(client: RegistryClient) -> Packuments {
         Packuments {
             client,
-            inner: Arc::default(),
+            inner: Arc::new(Inner {
+                slots: Mutex::default(),
+                fetches: tokio::sync::Semaphore::new(FETCHES_IN_FLIGHT),
+                asked: Mutex::default(),
+                expanded: Mutex::default(),
+                stopped: AtomicBool::default(),
+            }),
         }
     }
 
@@ -54,6 +65,7 @@ impl Packuments {
     pub async fn get(&self, name: &str) -> Result<Arc<Packument>, Arc<RegistryError>> {
         let slot = self.slot(name);
         slot.get_or_init(|| async {
+            let _permit = self.inner.fetches.acquire().await.expect("never closed");
             self.client
                 .packument(name)
                 .await
