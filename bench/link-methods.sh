@@ -11,8 +11,8 @@ echo "tree: $(find "$SRC" -type f | wc -l) files, $(du -sh "$SRC" | cut -f1)"
 for fs in ext4 xfs btrfs; do
   case $fs in
     ext4) D=$(mktemp -d) ;;
-    xfs) D=/mnt/utoo-lm-xfs; IMG=$(mktemp); truncate -s 4G "$IMG"; mkfs.xfs -q -f -m reflink=1 "$IMG" ;;
-    btrfs) D=/mnt/utoo-lm-btrfs; IMG=$(mktemp); truncate -s 4G "$IMG"; mkfs.btrfs -q -f "$IMG" ;;
+    xfs) D=/mnt/utoo-lm-xfs; IMG=$(mktemp); truncate -s 4G "$IMG"; mkfs.xfs -q -f -m reflink=1 "$IMG" >/dev/null ;;
+    btrfs) D=/mnt/utoo-lm-btrfs; IMG=$(mktemp); truncate -s 4G "$IMG"; mkfs.btrfs -q -f "$IMG" >/dev/null ;;
   esac
   if [ "$fs" != ext4 ]; then mkdir -p "$D"; mount -o loop "$IMG" "$D"; fi
   cp -r "$SRC" "$D/src"
