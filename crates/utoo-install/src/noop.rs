@@ -10,14 +10,13 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use utoo_lockfile::HIDDEN_LOCKFILE;
+use utoo_lockfile::{Lockfile, HIDDEN_LOCKFILE};
 use utoo_manifest::Platform;
 
 use crate::context::Context;
-use crate::InstallError;
 
 /// In node_modules, beside npm's hidden lockfile.
-pub(crate) const STAMP: &str = ".utoo-noop";
+const STAMP: &str = ".utoo-noop";
 const HEADER: &str = "utoo-noop-v1";
 
 /// What a complete install left.
@@ -65,9 +64,9 @@ pub(crate) fn stamp_path(ctx: &Context) -> PathBuf {
     ctx.node_modules().join(STAMP)
 }
 
-/// The hash of everything an install's outcome depends on, or `None` when something is
-/// missing (no lockfile, no hidden lockfile).
-fn inputs_key(ctx: &Context) -> Option<u64> {
+/// The hash of everything an install's outcome depends on, and when the hidden lockfile was
+/// written; `None` when something is missing (no lockfile, no hidden lockfile).
+fn inputs_key(ctx: &Context) -> Option<(u64, SystemTime)> {
     let lock = std::fs::read(ctx.lockfile_path()).ok()?;
     let hidden = std::fs::metadata(ctx.node_modules().join(HIDDEN_LOCKFILE)).ok()?;
     let written = hidden.modified().ok()?;
@@ -83,7 +82,7 @@ fn inputs_key(ctx: &Context) -> Option<u64> {
         ctx.config.omit_lockfile_registry_resolved(),
     )
         .hash(&mut h);
-    Some(h.finish())
+    Some((h.finish(), written))
 }
 
 /// The stamp, when it still describes this project exactly and every folder it lists is
@@ -93,17 +92,13 @@ pub(crate) fn still_installed(
     intact: impl Fn(&Path, Option<SystemTime>) -> bool,
 ) -> Option<Stamp> {
     let stamp = Stamp::parse(&std::fs::read_to_string(stamp_path(ctx)).ok()?)?;
-    if Some(stamp.key) != inputs_key(ctx) {
-        return None;
-    }
-    let written = std::fs::metadata(ctx.node_modules().join(HIDDEN_LOCKFILE))
-        .and_then(|m| m.modified())
-        .ok();
-    stamp
-        .paths
-        .iter()
-        .all(|p| intact(&ctx.root.join(p), written))
-        .then_some(stamp)
+    let (key, written) = inputs_key(ctx)?;
+    (stamp.key == key
+        && stamp
+            .paths
+            .iter()
+            .all(|p| intact(&ctx.root.join(p), Some(written))))
+    .then_some(stamp)
 }
 
 /// Records a complete install (call after the hidden lockfile and package-lock.json are
@@ -114,7 +109,7 @@ pub(crate) fn record(
     skipped_optional: u64,
     paths: impl Iterator<Item = String>,
 ) {
-    let Some(key) = inputs_key(ctx) else {
+    let Some((key, _)) = inputs_key(ctx) else {
         return;
     };
     let stamp = Stamp {
@@ -123,22 +118,8 @@ pub(crate) fn record(
         skipped_optional,
         paths: paths.collect(),
     };
-    let path = stamp_path(ctx);
-    let tmp = path.with_extension(format!("utoo-{}", std::process::id()));
-    if let Err(error) =
-        std::fs::write(&tmp, stamp.render()).and_then(|()| std::fs::rename(&tmp, &path))
-    {
-        tracing::debug!(%error, path = %path.display(), "no no-op stamp this time");
-        let _ = std::fs::remove_file(&tmp);
-    }
-}
-
-/// Forgets the stamp (node_modules is about to change).
-pub(crate) fn forget(ctx: &Context) -> Result<(), InstallError> {
-    let path = stamp_path(ctx);
-    match std::fs::remove_file(&path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(InstallError::io(&path, e)),
-        _ => Ok(()),
+    if let Err(error) = Lockfile::write(&stamp_path(ctx), &stamp.render()) {
+        tracing::debug!(%error, "no no-op stamp this time");
     }
 }
 

@@ -114,7 +114,7 @@ pub(crate) async fn fetch_and_link(
     let shared = Arc::new(Shared {
         client: client.clone(),
         cache,
-        linker: Arc::new(Linker::new()),
+        linker: Linker::new(),
         network: Semaphore::new(network_jobs),
         pool,
         reporter: reporter.clone(),
@@ -208,7 +208,7 @@ fn package_source(client: &RegistryClient, item: &Work) -> Result<PackageSource,
 struct Shared {
     client: RegistryClient,
     cache: Cache,
-    linker: Arc<Linker>,
+    linker: Linker,
     network: Semaphore,
     pool: Arc<rayon::ThreadPool>,
     reporter: Arc<dyn Reporter>,

@@ -116,12 +116,13 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
         installable
     } else {
         // From here node_modules changes: an interrupted run must not look complete.
-        noop::forget(&ctx)?;
-        match std::fs::remove_file(&hidden_path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(InstallError::io(&hidden_path, e))
+        for mark in [noop::stamp_path(&ctx), hidden_path.clone()] {
+            match std::fs::remove_file(&mark) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(InstallError::io(&mark, e))
+                }
+                _ => {}
             }
-            _ => {}
         }
         let work = changes(
             &ctx,

@@ -157,8 +157,10 @@ impl Lockfile {
             source,
         };
         let tmp = path.with_extension(format!("json.utoo-{}", std::process::id()));
-        std::fs::write(&tmp, text).map_err(err)?;
-        std::fs::rename(&tmp, path).map_err(err)?;
+        if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path)) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(err(e));
+        }
         Ok(true)
     }
 }
