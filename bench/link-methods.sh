@@ -1,5 +1,5 @@
 #!/bin/bash
-# Link-method floors (issue 5): hard links (cp -al), reflinks (cp --reflink=always) and plain
+# Link-method floors: hard links (cp -al), reflinks (cp --reflink=always) and plain
 # copies (cp --reflink=never) of one finished node_modules tree, on the work disk's ext4 and on
 # loop-mounted XFS (reflink=1) and btrfs images. Needs root, xfsprogs and btrfs-progs.
 #   bench/link-methods.sh <a finished node_modules> [rounds]

@@ -5,7 +5,7 @@ use nodejs_semver::Range;
 pub enum Spec {
     /// A registry package: `^1.2.0`, `1.x`, `latest`, `npm:real@^2` (then `name` is `real`).
     Registry { name: String, req: VersionReq },
-    /// `file:`, `link:`, git, remote tarball and `workspace:` specs: later work (issue map 6).
+    /// `file:`, `link:`, git, remote tarball and `workspace:` specs, not installed yet.
     Unsupported { kind: &'static str },
 }
 

@@ -34,7 +34,8 @@ pub(crate) fn client_config(config: &Config) -> Result<rustls::ClientConfig, Reg
         .with_no_client_auth();
     // HTTP/1.1 over a pool of sockets by default: for bulk transfer one multiplexed HTTP/2
     // connection (one congestion window) measured slower, in other installers and here
-    // (see the note on issue 4). UTOO_HTTP2=1 offers h2 for comparison.
+    // (a cold install from a lockfile, h1 vs h2, against a real registry; no h2 gain was
+    // seen). UTOO_HTTP2=1 offers h2 for comparison.
     tls.alpn_protocols = if std::env::var_os("UTOO_HTTP2").is_some_and(|v| v == "1") {
         vec![b"h2".to_vec(), b"http/1.1".to_vec()]
     } else {
