@@ -118,7 +118,7 @@ fn convert(event: &Event) -> ProgressEvent {
         }
         Event::Warning { code, message } => {
             e.kind = "warning".into();
-            e.code = Some(code.clone());
+            e.code = Some(code.as_str().to_owned());
             e.message = Some(message.clone());
         }
         Event::ScriptOutput {

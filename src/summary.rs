@@ -71,7 +71,7 @@ impl From<utoo_install::InstallSummary> for InstallSummary {
                 .warnings
                 .into_iter()
                 .map(|w| Warning {
-                    code: w.code,
+                    code: w.code.as_str().to_owned(),
                     message: w.message,
                 })
                 .collect(),

@@ -1,8 +1,9 @@
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
-use utoo_events::{NdjsonReporter, Reporter, SilentReporter};
+use utoo_events::{NdjsonReporter, SilentReporter};
 use utoo_install::{DepField, EditRequest, InstallError, InstallOptions, InstallSummary, Mode};
 
 use crate::args::{Cli, Command, ReporterKind, SaveArgs};
@@ -32,56 +33,13 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
             return 1;
         }
     };
-    let mut options = InstallOptions::new(cwd);
-    options.registry = cli.global.registry.clone();
-    options.cache_dir = cli.global.cache_dir.clone();
-    options.ignore_scripts = cli.global.ignore_scripts;
-    options.legacy_peer_deps = cli.global.legacy_peer_deps;
-    options.force = cli.global.force;
-    options.prefer_offline = cli.global.prefer_offline;
-    options.offline = cli.global.offline;
-    options.node_version = node_version;
-    match cli.command.unwrap_or(Command::Install {
-        lockfile_only: false,
-        packages: Vec::new(),
-        save: SaveArgs::default(),
-    }) {
-        Command::Install {
-            lockfile_only,
-            packages,
-            save,
-        } => {
-            if lockfile_only {
-                options.mode = Mode::LockfileOnly;
-            }
-            if !packages.is_empty() {
-                options.edit = Some(edit_for(packages, &save));
-            }
-        }
-        Command::Ci => options.mode = Mode::Ci,
-        Command::Add { packages, save } => options.edit = Some(edit_for(packages, &save)),
-        Command::Remove { packages } => {
-            options.edit = Some(EditRequest {
-                remove: packages,
-                ..Default::default()
-            })
-        }
-    }
-
-    let kind = match cli.global.reporter {
-        ReporterKind::Auto
-            if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() =>
-        {
-            ReporterKind::Bar
-        }
-        ReporterKind::Auto => ReporterKind::Plain,
-        other => other,
-    };
+    let mut options = engine_options(&cli, cwd, node_version);
+    let kind = reporter_kind(cli.global.reporter);
     let bar = (kind == ReporterKind::Bar).then(|| Arc::new(BarReporter::new()));
-    options.reporter = match kind {
-        ReporterKind::Bar => bar.clone().expect("bar was made for this kind") as Arc<dyn Reporter>,
-        ReporterKind::Plain => Arc::new(PlainReporter::new(std::io::stderr())),
-        ReporterKind::Ndjson => Arc::new(NdjsonReporter::new(std::io::stdout())),
+    options.reporter = match (kind, &bar) {
+        (ReporterKind::Bar, Some(bar)) => bar.clone(),
+        (ReporterKind::Plain, _) => Arc::new(PlainReporter::new(std::io::stderr())),
+        (ReporterKind::Ndjson, _) => Arc::new(NdjsonReporter::new(std::io::stdout())),
         _ => Arc::new(SilentReporter),
     };
     let cancel = options.cancel.clone();
@@ -111,6 +69,58 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
             eprintln!("{}", describe_error(&error));
             1
         }
+    }
+}
+
+/// The engine's options for the parsed command line.
+fn engine_options(cli: &Cli, cwd: PathBuf, node_version: Option<String>) -> InstallOptions {
+    let mut options = InstallOptions::new(cwd);
+    options.registry = cli.global.registry.clone();
+    options.cache_dir = cli.global.cache_dir.clone();
+    options.ignore_scripts = cli.global.ignore_scripts;
+    options.legacy_peer_deps = cli.global.legacy_peer_deps;
+    options.force = cli.global.force;
+    options.prefer_offline = cli.global.prefer_offline;
+    options.offline = cli.global.offline;
+    options.node_version = node_version;
+    match &cli.command {
+        None => {}
+        Some(Command::Install {
+            lockfile_only,
+            packages,
+            save,
+        }) => {
+            if *lockfile_only {
+                options.mode = Mode::LockfileOnly;
+            }
+            if !packages.is_empty() {
+                options.edit = Some(edit_for(packages.clone(), save));
+            }
+        }
+        Some(Command::Ci) => options.mode = Mode::Ci,
+        Some(Command::Add { packages, save }) => {
+            options.edit = Some(edit_for(packages.clone(), save));
+        }
+        Some(Command::Remove { packages }) => {
+            options.edit = Some(EditRequest {
+                remove: packages.clone(),
+                ..Default::default()
+            });
+        }
+    }
+    options
+}
+
+/// `auto` is a bar on a terminal outside CI, plain lines otherwise.
+fn reporter_kind(asked: ReporterKind) -> ReporterKind {
+    match asked {
+        ReporterKind::Auto
+            if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() =>
+        {
+            ReporterKind::Bar
+        }
+        ReporterKind::Auto => ReporterKind::Plain,
+        other => other,
     }
 }
 

@@ -45,24 +45,19 @@ impl Reporter for BarReporter {
         };
         match event {
             Event::Progress {
-                phase: Phase::Resolve,
-                done,
-                ..
-            } => c.resolved = *done,
-            Event::Progress {
-                phase: Phase::Fetch,
-                done,
-                total,
-                ..
-            } => c.fetched = (*done, *total),
-            Event::Progress {
-                phase: Phase::Link,
-                done,
-                total,
-                ..
-            } => c.linked = (*done, *total),
+                phase, done, total, ..
+            } => match phase {
+                Phase::Resolve => c.resolved = *done,
+                Phase::Fetch => c.fetched = (*done, *total),
+                Phase::Link => c.linked = (*done, *total),
+                // Script progress shows as the scripts' own output lines.
+                Phase::Scripts => return,
+            },
             Event::Warning { code, message } => self.bar.println(format!("warn {code} {message}")),
-            _ => return,
+            // The bar shows counters, not stage boundaries or script output.
+            Event::PhaseStart { .. } | Event::PhaseEnd { .. } | Event::ScriptOutput { .. } => {
+                return
+            }
         }
         self.bar.set_message(format!(
             "resolved {} · fetched {}/{} · linked {}/{}",
@@ -96,7 +91,8 @@ impl<W: Write + Send> Reporter for PlainReporter<W> {
                 script,
                 line,
             } => format!("{package} {script}: {line}"),
-            _ => return,
+            // A log gets one line per stage, not one per package.
+            Event::PhaseStart { .. } | Event::Progress { .. } => return,
         };
         if let Ok(mut out) = self.out.lock() {
             let _ = writeln!(out, "{line}");
@@ -122,7 +118,7 @@ mod tests {
             elapsed_ms: 5,
         });
         r.on_event(&Event::Warning {
-            code: "EDEPRECATED".into(),
+            code: utoo_events::WarningCode::Deprecated,
             message: "x@1: old".into(),
         });
         let text = String::from_utf8(r.out.into_inner().unwrap()).unwrap();

@@ -1,5 +1,7 @@
 use serde::Serialize;
 
+use crate::WarningCode;
+
 /// A stage of an install. Stages overlap (downloads run while linking has begun), so a
 /// front end shows them as counters, not as a sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -44,7 +46,7 @@ pub enum Event {
     PhaseEnd { phase: Phase, elapsed_ms: u64 },
     /// Something the user should read but that does not stop the install.
     #[serde(rename_all = "camelCase")]
-    Warning { code: String, message: String },
+    Warning { code: WarningCode, message: String },
     /// A line printed by a lifecycle script.
     #[serde(rename_all = "camelCase")]
     ScriptOutput {

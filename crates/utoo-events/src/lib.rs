@@ -1,10 +1,15 @@
 //! Progress events of the install engine.
 //!
-//! The engine calls a [`Reporter`]; the CLI bar, the JS callback and the NDJSON stream are
-//! three implementations of it. The engine never knows which one is listening.
+//! The engine talks to its listeners through [`Events`]: phases are guards that always end,
+//! warnings are collected as they are emitted. The CLI bar, the JS callback and the NDJSON
+//! stream are three [`Reporter`]s; the engine never knows which one is listening.
 
 mod event;
+mod events;
 mod reporter;
+mod warning;
 
 pub use event::{Event, Phase};
+pub use events::{Events, PhaseGuard};
 pub use reporter::{NdjsonReporter, RecordingReporter, Reporter, SilentReporter};
+pub use warning::{Warning, WarningCode};

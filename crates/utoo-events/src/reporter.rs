@@ -76,7 +76,7 @@ mod tests {
             phase: Phase::Resolve,
         });
         reporter.on_event(&Event::Warning {
-            code: "EDEPRECATED".into(),
+            code: crate::WarningCode::Deprecated,
             message: "old".into(),
         });
         let out = String::from_utf8(reporter.out.into_inner().unwrap()).unwrap();

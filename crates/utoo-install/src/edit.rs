@@ -2,6 +2,7 @@ use serde_json::{Map, Value};
 use utoo_manifest::{Spec, VersionReq};
 
 use crate::context::Context;
+use crate::project::Project;
 use crate::InstallError;
 
 /// Which package.json map `add` writes to.
@@ -43,14 +44,19 @@ const ALL_FIELDS: [&str; 4] = [
     "peerDependencies",
 ];
 
-/// Applies the edit to package.json, keeping its key order and indentation.
-pub(crate) async fn apply(ctx: &mut Context, edit: &EditRequest) -> Result<(), InstallError> {
+/// Applies the edit to the root package.json, keeping its key order and indentation, and
+/// returns the project as it reads afterwards.
+pub(crate) async fn apply(
+    ctx: &Context,
+    project: Project,
+    edit: &EditRequest,
+) -> Result<Project, InstallError> {
+    let path = project.root.join("package.json");
+    let text = &project.root_manifest().text;
     let mut doc: Map<String, Value> =
-        serde_json::from_str(&ctx.package_json_text).map_err(|source| {
-            InstallError::BadPackageJson {
-                path: ctx.root.join("package.json"),
-                source,
-            }
+        serde_json::from_str(text).map_err(|source| InstallError::BadPackageJson {
+            path: path.clone(),
+            source,
         })?;
     for name in &edit.remove {
         for field in ALL_FIELDS {
@@ -78,15 +84,14 @@ pub(crate) async fn apply(ctx: &mut Context, edit: &EditRequest) -> Result<(), I
             sort_map(map);
         }
     }
-    let indent = utoo_lockfile::detect_indent(&ctx.package_json_text);
+    let indent = utoo_lockfile::detect_indent(text);
     let mut buf = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
     serde::Serialize::serialize(&doc, &mut ser).expect("JSON values serialise");
     buf.push(b'\n');
-    let path = ctx.root.join("package.json");
     std::fs::write(&path, &buf).map_err(|e| InstallError::io(&path, e))?;
-    ctx.reload_package_json()
+    Project::load(&project.root)
 }
 
 fn sort_map(map: &mut Map<String, Value>) {
@@ -136,7 +141,7 @@ async fn saved_spec(
     if keep_range {
         return Ok(spec.to_owned());
     }
-    let packument = ctx.packuments()?.get(&real).await.map_err(|e| {
+    let packument = ctx.packuments().get(&real).await.map_err(|e| {
         InstallError::Resolve(utoo_resolver::ResolveError::Fetch {
             name: real.clone(),
             required_by: "`utoo add`".into(),

@@ -2,23 +2,33 @@
 //! project folder. Front ends (the CLI, the N-API binding) build [`InstallOptions`], pass a
 //! [`Reporter`](utoo_events::Reporter) and get an [`InstallSummary`] or an
 //! [`InstallError`] with a stable code.
+//!
+//! Inside, an install is a sequence of stages (`run.rs`), each a value with its inputs and
+//! a `run`: [`Project`](project::Project) → `Plan` → `Target` and `Diff` → prune →
+//! `FetchLink` → bins → `DependencyScripts` → `Lockfiles` → `RootScripts`.
 
 mod cancel;
 mod context;
+mod diff;
 mod edit;
 mod error;
+mod lockfiles;
 mod node;
 mod noop;
 mod options;
+mod package;
 mod pipeline;
 mod plan;
+mod project;
 mod run;
+mod scripts;
 mod source;
 mod summary;
+mod trust;
 
 pub use cancel::CancelToken;
 pub use edit::{DepField, EditRequest};
 pub use error::InstallError;
 pub use options::{InstallOptions, Mode};
 pub use run::{install, resolve};
-pub use summary::{InstallSummary, Timings, WarningItem};
+pub use summary::{InstallSummary, Timings};

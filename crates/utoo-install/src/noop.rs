@@ -7,13 +7,15 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use utoo_lockfile::{Lockfile, HIDDEN_LOCKFILE};
 use utoo_manifest::Platform;
 
 use crate::context::Context;
+use crate::project::Project;
+use crate::trust::folder_intact;
 
 /// In node_modules, beside npm's hidden lockfile.
 const STAMP: &str = ".utoo-noop";
@@ -60,19 +62,21 @@ impl Stamp {
     }
 }
 
-pub(crate) fn stamp_path(ctx: &Context) -> PathBuf {
-    ctx.node_modules().join(STAMP)
+pub(crate) fn stamp_path(project: &Project) -> PathBuf {
+    project.node_modules().join(STAMP)
 }
 
 /// The hash of everything an install's outcome depends on, and when the hidden lockfile was
 /// written; `None` when something is missing (no lockfile, no hidden lockfile).
-fn inputs_key(ctx: &Context) -> Option<(u64, SystemTime)> {
-    let lock = std::fs::read(ctx.lockfile_path()).ok()?;
-    let hidden = std::fs::metadata(ctx.node_modules().join(HIDDEN_LOCKFILE)).ok()?;
+fn inputs_key(ctx: &Context, project: &Project) -> Option<(u64, SystemTime)> {
+    let lock = std::fs::read(project.lockfile_path()).ok()?;
+    let hidden = std::fs::metadata(project.node_modules().join(HIDDEN_LOCKFILE)).ok()?;
     let written = hidden.modified().ok()?;
     let mut h = DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut h);
-    ctx.package_json_text.hash(&mut h);
+    for (folder, manifest) in &project.manifests {
+        (folder, &manifest.text).hash(&mut h);
+    }
     lock.hash(&mut h);
     (hidden.len(), written).hash(&mut h);
     format!("{:?}", Platform::current()).hash(&mut h);
@@ -87,17 +91,14 @@ fn inputs_key(ctx: &Context) -> Option<(u64, SystemTime)> {
 
 /// The stamp, when it still describes this project exactly and every folder it lists is
 /// trusted (npm's rule: not modified after the hidden lockfile was written).
-pub(crate) fn still_installed(
-    ctx: &Context,
-    intact: impl Fn(&Path, Option<SystemTime>) -> bool,
-) -> Option<Stamp> {
-    let stamp = Stamp::parse(&std::fs::read_to_string(stamp_path(ctx)).ok()?)?;
-    let (key, written) = inputs_key(ctx)?;
+pub(crate) fn still_installed(ctx: &Context, project: &Project) -> Option<Stamp> {
+    let stamp = Stamp::parse(&std::fs::read_to_string(stamp_path(project)).ok()?)?;
+    let (key, written) = inputs_key(ctx, project)?;
     (stamp.key == key
         && stamp
             .paths
             .iter()
-            .all(|p| intact(&ctx.root.join(p), Some(written))))
+            .all(|p| folder_intact(&project.root.join(p), Some(written))))
     .then_some(stamp)
 }
 
@@ -105,11 +106,12 @@ pub(crate) fn still_installed(
 /// final). Best effort: without a stamp the next run just takes the full path.
 pub(crate) fn record(
     ctx: &Context,
+    project: &Project,
     packages: u64,
     skipped_optional: u64,
     paths: impl Iterator<Item = String>,
 ) {
-    let Some((key, _)) = inputs_key(ctx) else {
+    let Some((key, _)) = inputs_key(ctx, project) else {
         return;
     };
     let stamp = Stamp {
@@ -118,7 +120,7 @@ pub(crate) fn record(
         skipped_optional,
         paths: paths.collect(),
     };
-    if let Err(error) = Lockfile::write(&stamp_path(ctx), &stamp.render()) {
+    if let Err(error) = Lockfile::write(&stamp_path(project), &stamp.render()) {
         tracing::debug!(%error, "no no-op stamp this time");
     }
 }

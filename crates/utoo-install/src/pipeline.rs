@@ -1,43 +1,43 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use ssri::Integrity;
 use tokio::sync::Semaphore;
-use utoo_cache::{Cache, CacheError, PackageSource};
-use utoo_events::{Event, Phase, Reporter};
+use utoo_cache::{Cache, PackageSource};
+use utoo_events::{Event, Events, Phase, WarningCode};
 use utoo_linker::{LinkMethod, Linker};
-use utoo_lockfile::LockEntry;
 use utoo_registry::RegistryClient;
 
+use crate::context::Context;
+use crate::package::{Placed, Placement};
 use crate::InstallError;
 
 /// Downloads in flight at once. Each holds at most one tarball buffer, so this also bounds
 /// the memory of downloaded-but-not-yet-extracted tarballs.
 const DEFAULT_NETWORK_JOBS: usize = 48;
 
-/// One package to put into node_modules.
-#[derive(Debug, Clone)]
-pub(crate) struct Work {
-    pub path: String,
-    pub entry: LockEntry,
-    pub method: LinkMethod,
+/// The fetch → extract → link stage: each package is linked as soon as its own tarball is
+/// in the cache, while others still download.
+pub(crate) struct FetchLink {
+    pub place: Vec<Placement>,
 }
 
+/// What the stage did.
 #[derive(Debug, Default)]
-pub(crate) struct PipelineOutcome {
+pub(crate) struct FetchOutcome {
+    pub placed: Vec<Placed>,
+    /// Optional packages that could not be fetched: `(path, reason)`.
+    pub skipped: Vec<(String, String)>,
     pub downloaded: u64,
     pub cache_hits: u64,
     pub bytes: u64,
     pub max_parallel_links: u64,
+    /// Time spent inside link jobs, summed over workers.
     pub link_ms: u64,
-    /// Optional packages that could not be fetched: `(path, reason)`.
-    pub skipped: Vec<(String, String)>,
-    /// Integrity computed for entries that had none: `(path, integrity)`.
-    pub new_integrity: Vec<(String, String)>,
+    /// Wall time of the stage.
+    pub elapsed_ms: u64,
 }
 
 /// The CPU/disk pool for extraction and linking: separate from the async runtime so disk
@@ -62,146 +62,102 @@ fn env_usize(name: &str) -> Option<usize> {
     std::env::var(name).ok()?.parse().ok().filter(|n| *n > 0)
 }
 
-/// The tarball URL of a lock entry: its `resolved`, or the registry's conventional URL when
-/// the lockfile omits it (`omit-lockfile-registry-resolved`).
-pub(crate) fn tarball_url(client: &RegistryClient, path: &str, entry: &LockEntry) -> String {
-    if let Some(resolved) = entry.resolved.as_deref().filter(|r| r.starts_with("http")) {
-        return resolved.to_owned();
+impl FetchLink {
+    pub async fn run(self, ctx: &Context) -> Result<FetchOutcome, InstallError> {
+        if self.place.is_empty() {
+            return Ok(FetchOutcome::default());
+        }
+        let pool = blocking_pool();
+        let cache = Cache::open(&ctx.cache_dir, pool.clone())?;
+        let total = self.place.len() as u64;
+        let phases = (
+            ctx.events.phase(Phase::Fetch),
+            ctx.events.phase(Phase::Link),
+        );
+        let network_jobs = env_usize("UTOO_NETWORK_JOBS").unwrap_or(DEFAULT_NETWORK_JOBS);
+        let shared = Arc::new(Shared {
+            client: ctx.client().clone(),
+            cache,
+            linker: Linker::new(),
+            network: Semaphore::new(network_jobs),
+            pool,
+            events: ctx.events.clone(),
+            link_probe: ctx.options.link_probe.clone(),
+            root: ctx.root.clone(),
+            total,
+            fetched: AtomicU64::new(0),
+            linked: AtomicU64::new(0),
+            running_links: AtomicU64::new(0),
+            max_links: AtomicU64::new(0),
+            link_micros: AtomicU64::new(0),
+        });
+        // Tasks are started as others finish, never all at once: each holds a download's
+        // state, so memory stays flat however big the tree is.
+        let in_flight = 2 * network_jobs;
+        let mut groups = by_tarball(self.place).into_iter();
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut outcome = FetchOutcome::default();
+        loop {
+            while tasks.len() < in_flight {
+                let Some((source, items)) = groups.next() else {
+                    break;
+                };
+                tasks.spawn(shared.clone().fetch_and_link_group(source, items));
+            }
+            let Some(joined) = tasks.join_next().await else {
+                break;
+            };
+            match joined.expect("install tasks do not panic")? {
+                GroupResult::Placed(placed) => {
+                    for p in placed {
+                        if p.downloaded > 0 {
+                            outcome.downloaded += 1;
+                            outcome.bytes += p.downloaded;
+                        } else {
+                            outcome.cache_hits += 1;
+                        }
+                        outcome.placed.push(p);
+                    }
+                }
+                GroupResult::Skipped(paths, reason) => {
+                    for path in paths {
+                        ctx.events.warn(
+                            WarningCode::OptionalSkipped,
+                            format!("optional dependency `{path}` skipped: {reason}"),
+                        );
+                        outcome.skipped.push((path, reason.clone()));
+                    }
+                }
+            }
+        }
+        outcome.max_parallel_links = shared.max_links.load(Ordering::SeqCst);
+        outcome.link_ms = shared.link_micros.load(Ordering::Relaxed) / 1000;
+        outcome.elapsed_ms = phases.0.elapsed_ms();
+        drop(phases);
+        Ok(outcome)
     }
-    let name = entry.package_name(path);
-    client.tarball_url(name, entry.version.as_deref().unwrap_or_default())
 }
 
-/// Fetches (or finds in the cache) and places every package; a package is linked as soon
-/// as its own tarball is in the cache, while others still download.
-pub(crate) async fn fetch_and_link(
-    client: &RegistryClient,
-    cache_dir: &std::path::Path,
-    root: &std::path::Path,
-    work: Vec<Work>,
-    reporter: Arc<dyn Reporter>,
-    link_probe: Option<Arc<dyn Fn() + Send + Sync>>,
-) -> Result<PipelineOutcome, InstallError> {
-    let pool = blocking_pool();
-    let cache = Cache::open(cache_dir, pool.clone())?;
-    let total = work.len() as u64;
-    reporter.on_event(&Event::PhaseStart {
-        phase: Phase::Fetch,
-    });
-    reporter.on_event(&Event::PhaseStart { phase: Phase::Link });
-    let started = Instant::now();
-
-    // Paths that hold the same tarball (one version nested in several places) share one
-    // download: a task per source, linking every path it serves.
-    let mut groups: Vec<(PackageSource, Vec<Work>)> = Vec::new();
+/// Paths that hold the same tarball (one version nested in several places) share one
+/// download: a group per source, in the order the paths came.
+fn by_tarball(place: Vec<Placement>) -> Vec<(PackageSource, Vec<Placement>)> {
+    let mut groups: Vec<(PackageSource, Vec<Placement>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for item in work {
-        let source = package_source(client, &item)?;
-        let key = source
+    for item in place {
+        let key = item
+            .source
             .integrity
             .as_ref()
-            .map_or_else(|| source.tarball_url.clone(), |i| i.to_string());
+            .map_or_else(|| item.source.tarball_url.clone(), ToString::to_string);
         match index.get(&key) {
             Some(&i) => groups[i].1.push(item),
             None => {
                 index.insert(key, groups.len());
-                groups.push((source, vec![item]));
+                groups.push((item.source.clone(), vec![item]));
             }
         }
     }
-
-    let network_jobs = env_usize("UTOO_NETWORK_JOBS").unwrap_or(DEFAULT_NETWORK_JOBS);
-    let shared = Arc::new(Shared {
-        client: client.clone(),
-        cache,
-        linker: Linker::new(),
-        network: Semaphore::new(network_jobs),
-        pool,
-        reporter: reporter.clone(),
-        link_probe,
-        root: root.to_owned(),
-        total,
-        fetched: AtomicU64::new(0),
-        linked: AtomicU64::new(0),
-        running_links: AtomicU64::new(0),
-        max_links: AtomicU64::new(0),
-        link_micros: AtomicU64::new(0),
-    });
-    // Tasks are started as others finish, never all at once: each holds a download's
-    // state, so memory stays flat however big the tree is.
-    let in_flight = 2 * network_jobs;
-    let mut groups = groups.into_iter();
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut outcome = PipelineOutcome::default();
-    loop {
-        while tasks.len() < in_flight {
-            let Some((source, items)) = groups.next() else {
-                break;
-            };
-            tasks.spawn(shared.clone().fetch_and_link_group(source, items));
-        }
-        let Some(joined) = tasks.join_next().await else {
-            break;
-        };
-        for result in joined.expect("install tasks do not panic")? {
-            match result {
-                TaskResult::Placed {
-                    path,
-                    downloaded,
-                    computed_integrity,
-                } => {
-                    if downloaded > 0 {
-                        outcome.downloaded += 1;
-                        outcome.bytes += downloaded;
-                    } else {
-                        outcome.cache_hits += 1;
-                    }
-                    if let Some(i) = computed_integrity {
-                        outcome.new_integrity.push((path, i));
-                    }
-                }
-                TaskResult::Skipped(path, reason) => {
-                    reporter.on_event(&Event::Warning {
-                        code: "EOPTIONALSKIPPED".into(),
-                        message: format!("optional dependency `{path}` skipped: {reason}"),
-                    });
-                    outcome.skipped.push((path, reason));
-                }
-            }
-        }
-    }
-    let elapsed_ms = started.elapsed().as_millis() as u64;
-    reporter.on_event(&Event::PhaseEnd {
-        phase: Phase::Fetch,
-        elapsed_ms,
-    });
-    reporter.on_event(&Event::PhaseEnd {
-        phase: Phase::Link,
-        elapsed_ms,
-    });
-    outcome.max_parallel_links = shared.max_links.load(Ordering::SeqCst);
-    outcome.link_ms = shared.link_micros.load(Ordering::Relaxed) / 1000;
-    Ok(outcome)
-}
-
-fn package_source(client: &RegistryClient, item: &Work) -> Result<PackageSource, InstallError> {
-    let integrity = match item.entry.integrity.as_deref().map(Integrity::from_str) {
-        Some(Ok(i)) => Some(i),
-        Some(Err(_)) => {
-            return Err(CacheError::BadIntegrity {
-                package: item.path.clone(),
-                integrity: item.entry.integrity.clone().unwrap_or_default(),
-            }
-            .into())
-        }
-        None => None,
-    };
-    let name = item.entry.package_name(&item.path);
-    Ok(PackageSource {
-        id: format!("{name}@{}", item.entry.version.as_deref().unwrap_or("?")),
-        tarball_url: tarball_url(client, &item.path, &item.entry),
-        integrity,
-    })
+    groups
 }
 
 /// What every task of one pipeline run shares.
@@ -211,7 +167,7 @@ struct Shared {
     linker: Linker,
     network: Semaphore,
     pool: Arc<rayon::ThreadPool>,
-    reporter: Arc<dyn Reporter>,
+    events: Events,
     link_probe: Option<Arc<dyn Fn() + Send + Sync>>,
     root: PathBuf,
     total: u64,
@@ -227,8 +183,8 @@ impl Shared {
     async fn fetch_and_link_group(
         self: Arc<Self>,
         source: PackageSource,
-        items: Vec<Work>,
-    ) -> Result<Vec<TaskResult>, InstallError> {
+        items: Vec<Placement>,
+    ) -> Result<GroupResult, InstallError> {
         let permit = self
             .network
             .acquire()
@@ -238,16 +194,13 @@ impl Shared {
         drop(permit);
         let fetched = match fetched {
             Ok(f) => f,
-            Err(e) if items.iter().all(|i| i.entry.optional) => {
-                let reason = e.to_string();
-                return Ok(items
-                    .into_iter()
-                    .map(|i| TaskResult::Skipped(i.path, reason.clone()))
-                    .collect());
+            Err(e) if items.iter().all(|i| i.optional) => {
+                let paths = items.into_iter().map(|i| i.path).collect();
+                return Ok(GroupResult::Skipped(paths, e.to_string()));
             }
             Err(e) => return Err(InstallError::from(e)),
         };
-        let mut results = Vec::with_capacity(items.len());
+        let mut placed = Vec::with_capacity(items.len());
         for (n, item) in items.into_iter().enumerate() {
             self.progress(Phase::Fetch, &self.fetched, &source.id);
             let (tx, rx) = tokio::sync::oneshot::channel();
@@ -258,24 +211,19 @@ impl Shared {
             });
             rx.await.expect("link worker sends its result")?;
             self.progress(Phase::Link, &self.linked, &source.id);
-            let computed = item
-                .entry
-                .integrity
-                .is_none()
-                .then(|| fetched.integrity.to_string());
-            results.push(TaskResult::Placed {
+            placed.push(Placed {
                 path: item.path,
+                integrity: fetched.integrity.clone(),
                 // The bytes count once, for the first path.
                 downloaded: if n == 0 { fetched.downloaded } else { 0 },
-                computed_integrity: computed,
             });
         }
-        Ok(results)
+        Ok(GroupResult::Placed(placed))
     }
 
     fn progress(&self, phase: Phase, counter: &AtomicU64, id: &str) {
         let done = counter.fetch_add(1, Ordering::Relaxed) + 1;
-        self.reporter.on_event(&Event::Progress {
+        self.events.emit(&Event::Progress {
             phase,
             done,
             total: self.total,
@@ -304,11 +252,9 @@ impl Shared {
     }
 }
 
-enum TaskResult {
-    Placed {
-        path: String,
-        downloaded: u64,
-        computed_integrity: Option<String>,
-    },
-    Skipped(String, String),
+/// What one tarball's task did for the paths it served.
+enum GroupResult {
+    Placed(Vec<Placed>),
+    /// All its paths were optional and the tarball could not be had: `(paths, reason)`.
+    Skipped(Vec<String>, String),
 }

@@ -1,70 +1,90 @@
 use std::collections::BTreeMap;
 
+use utoo_events::Phase;
 use utoo_lockfile::{calc_dep_flags, resolve_from, LockEntry, Lockfile};
 use utoo_manifest::{DepKind, Spec};
 use utoo_resolver::{resolve, root_entry, satisfies, PackumentSource, ResolveOptions};
 
 use crate::context::Context;
+use crate::project::Project;
 use crate::source::RegistrySource;
 use crate::{InstallError, Mode};
 
-/// The tree to install, as lockfile entries.
-pub(crate) struct Plan {
+/// The resolve stage: from the project (and its lockfile, when there is one) to the tree to
+/// install.
+pub(crate) struct Plan<'a> {
+    pub project: &'a Project,
+}
+
+/// The tree to install, as lockfile entries keyed by install path (`""` is the root).
+pub(crate) struct Planned {
     pub packages: BTreeMap<String, LockEntry>,
     /// Whether the registry was asked (false: the lockfile was enough).
     pub resolved: bool,
-    pub warnings: Vec<(String, String)>,
+    pub elapsed_ms: u64,
 }
 
-/// Uses the lockfile when it satisfies package.json (no packument is fetched then), and
-/// resolves otherwise, keeping locked versions that still fit.
-pub(crate) async fn plan(ctx: &Context, lock: Option<&Lockfile>) -> Result<Plan, InstallError> {
-    let mode = ctx.options.mode;
-    if let Some(lock) = lock {
-        let mut packages = lock.packages.clone();
-        packages.insert(String::new(), root_entry(&ctx.manifest));
-        match check_complete(&packages, ctx.options.legacy_peer_deps) {
-            Ok(()) => {
-                calc_dep_flags(&mut packages);
-                // npm prunes what nothing reaches any more (a dependency removed from package.json).
-                packages.retain(|_, e| !e.extraneous);
-                return Ok(Plan {
-                    packages,
-                    resolved: false,
-                    warnings: Vec::new(),
-                });
-            }
-            Err(detail) if mode == Mode::Ci => return Err(InstallError::LockOutOfSync { detail }),
-            Err(detail) => {
-                tracing::debug!(%detail, "lockfile does not satisfy package.json; resolving")
-            }
-        }
-    } else if mode == Mode::Ci {
-        return Err(InstallError::CiWithoutLockfile);
+impl Planned {
+    /// Packages in the tree, the root excluded.
+    pub fn len(&self) -> u64 {
+        self.packages.len().saturating_sub(1) as u64
     }
-    let source = RegistrySource(ctx.packuments()?.clone());
-    // The root's dependencies download while the native CLI asks `node --version`.
-    source.prefetch_edges(&ctx.manifest.edges(true), ctx.options.legacy_peer_deps);
-    let options = ResolveOptions {
-        legacy_peer_deps: ctx.options.legacy_peer_deps,
-        force: ctx.options.force,
-        node_version: ctx.node_version().await.cloned(),
-    };
-    let resolved = resolve(
-        &ctx.manifest,
-        lock,
-        &source,
-        &options,
-        ctx.options.reporter.as_ref(),
-    )
-    .await;
-    source.0.stop_speculating();
-    let resolved = resolved?;
-    Ok(Plan {
-        packages: resolved.packages,
-        resolved: true,
-        warnings: resolved.warnings,
-    })
+}
+
+impl Plan<'_> {
+    /// Uses the lockfile when it satisfies package.json (no packument is fetched then), and
+    /// resolves otherwise, keeping locked versions that still fit.
+    pub async fn run(self, ctx: &Context) -> Result<Planned, InstallError> {
+        let locked = Lockfile::read(&self.project.lockfile_path())?;
+        let phase = ctx.events.phase(Phase::Resolve);
+        let (packages, resolved) = self.tree(ctx, locked).await?;
+        Ok(Planned {
+            packages,
+            resolved,
+            elapsed_ms: phase.elapsed_ms(),
+        })
+    }
+
+    async fn tree(
+        &self,
+        ctx: &Context,
+        locked: Option<Lockfile>,
+    ) -> Result<(BTreeMap<String, LockEntry>, bool), InstallError> {
+        let mode = ctx.options.mode;
+        let manifest = &self.project.root_manifest().manifest;
+        if let Some(lock) = &locked {
+            let mut packages = lock.packages.clone();
+            packages.insert(String::new(), root_entry(manifest));
+            match check_complete(&packages, ctx.options.legacy_peer_deps) {
+                Ok(()) => {
+                    calc_dep_flags(&mut packages);
+                    // npm prunes what nothing reaches any more (a dependency removed from
+                    // package.json).
+                    packages.retain(|_, e| !e.extraneous);
+                    return Ok((packages, false));
+                }
+                Err(detail) if mode == Mode::Ci => {
+                    return Err(InstallError::LockOutOfSync { detail })
+                }
+                Err(detail) => {
+                    tracing::debug!(%detail, "lockfile does not satisfy package.json; resolving");
+                }
+            }
+        } else if mode == Mode::Ci {
+            return Err(InstallError::CiWithoutLockfile);
+        }
+        let source = RegistrySource(ctx.packuments().clone());
+        // The root's dependencies download while the native CLI asks `node --version`.
+        source.prefetch_edges(&manifest.edges(true), ctx.options.legacy_peer_deps);
+        let options = ResolveOptions {
+            legacy_peer_deps: ctx.options.legacy_peer_deps,
+            force: ctx.options.force,
+            node_version: ctx.node_version().await.cloned(),
+        };
+        let resolved = resolve(manifest, locked.as_ref(), &source, &options, &ctx.events).await;
+        source.0.stop_speculating();
+        Ok((resolved?.packages, true))
+    }
 }
 
 /// Whether every edge of every entry finds a satisfying package in the tree.

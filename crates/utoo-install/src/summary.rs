@@ -1,4 +1,5 @@
 use serde::Serialize;
+use utoo_events::Warning;
 
 /// What an install did: the typed result both front ends show.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -28,7 +29,8 @@ pub struct InstallSummary {
     /// The most link jobs that ran at once (a structural check that linking is parallel).
     pub max_parallel_links: u64,
     pub timings: Timings,
-    pub warnings: Vec<WarningItem>,
+    /// Every warning the run raised, as its events carried them.
+    pub warnings: Vec<Warning>,
 }
 
 /// Wall time of each stage in milliseconds. Fetch and link overlap: `fetch_link_ms` is
@@ -42,10 +44,4 @@ pub struct Timings {
     pub bins_ms: u64,
     pub scripts_ms: u64,
     pub total_ms: u64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct WarningItem {
-    pub code: String,
-    pub message: String,
 }

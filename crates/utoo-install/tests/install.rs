@@ -380,7 +380,7 @@ async fn missing_and_foreign_platform_optionals_are_skipped() {
     assert!(summary
         .warnings
         .iter()
-        .any(|w| w.code == "EOPTIONALSKIPPED"));
+        .any(|w| w.code.as_str() == "EOPTIONALSKIPPED"));
 }
 
 #[tokio::test]

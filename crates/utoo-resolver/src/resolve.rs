@@ -1,9 +1,9 @@
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BinaryHeap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
 use nodejs_semver::Version;
-use utoo_events::{Event, Phase, Reporter};
+use utoo_events::{Event, Events, Phase, WarningCode};
 use utoo_lockfile::{calc_dep_flags, locale_cmp, LockEntry, Lockfile};
 use utoo_manifest::{DepKind, Manifest, Packument, Spec};
 
@@ -25,28 +25,25 @@ pub struct ResolveOptions {
 #[derive(Debug)]
 pub struct Resolved {
     pub packages: BTreeMap<String, LockEntry>,
-    /// `(code, message)` pairs worth showing the user.
-    pub warnings: Vec<(String, String)>,
 }
 
 /// Builds the tree npm would build for `root`: breadth-first by depth then path, each
 /// dependency placed as high as it can go without conflicting with or shadowing what is
 /// already there; peers placed beside their dependent. Versions from `locked` are kept when
-/// they still satisfy.
+/// they still satisfy. Warnings (deprecations, engines, non-fatal peer conflicts, skipped
+/// optionals) go to `events`.
 pub async fn resolve<S: PackumentSource>(
     root: &Manifest,
     locked: Option<&Lockfile>,
     source: &S,
     options: &ResolveOptions,
-    reporter: &dyn Reporter,
+    events: &Events,
 ) -> Result<Resolved, ResolveError> {
     let mut resolver = Resolver {
         source,
         options,
-        reporter,
+        events,
         preferred: preferred_versions(locked),
-        warnings: Vec::new(),
-        warned: HashSet::new(),
     };
     resolver.run(root).await
 }
@@ -54,11 +51,9 @@ pub async fn resolve<S: PackumentSource>(
 struct Resolver<'a, S> {
     source: &'a S,
     options: &'a ResolveOptions,
-    reporter: &'a dyn Reporter,
+    events: &'a Events,
     /// Versions an existing lockfile had for each package name.
     preferred: BTreeMap<String, Vec<String>>,
-    warnings: Vec<(String, String)>,
-    warned: HashSet<String>,
 }
 
 #[derive(PartialEq, Eq)]
@@ -108,7 +103,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
                 }
             }
             done += 1;
-            self.reporter.on_event(&Event::Progress {
+            self.events.emit(&Event::Progress {
                 phase: Phase::Resolve,
                 done,
                 total: tree.nodes.len() as u64,
@@ -126,10 +121,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
         calc_dep_flags(&mut packages);
         // What a replaced package needed and nothing else does (npm prunes it too).
         packages.retain(|_, e| !e.extraneous);
-        Ok(Resolved {
-            packages,
-            warnings: std::mem::take(&mut self.warnings),
-        })
+        Ok(Resolved { packages })
     }
 
     /// Makes `name` resolvable from node `id`; returns the nodes newly placed (the package
@@ -192,8 +184,8 @@ impl<S: PackumentSource> Resolver<'_, S> {
 
         let mut target = base;
         if tree.nodes[target].children.contains_key(name) {
-            self.warn(
-                "ERESOLVE",
+            self.events.warn(
+                WarningCode::PeerConflict,
                 format!("{required_by} needs {name}@{spec} where another version already sits; keeping it"),
             );
             return Ok(Vec::new());
@@ -212,8 +204,8 @@ impl<S: PackumentSource> Resolver<'_, S> {
         }
         if let Some(node) = &self.options.node_version {
             if let Some(wanted) = manifest.node_engine_mismatch(node) {
-                self.warn(
-                    "EBADENGINE",
+                self.events.warn(
+                    WarningCode::BadEngine,
                     format!(
                         "{}@{} wants node {wanted}, this is {node}",
                         manifest.name, manifest.version
@@ -222,8 +214,8 @@ impl<S: PackumentSource> Resolver<'_, S> {
             }
         }
         if let Some(message) = manifest.is_deprecated() {
-            self.warn(
-                "EDEPRECATED",
+            self.events.warn(
+                WarningCode::Deprecated,
                 format!("{}@{}: {message}", manifest.name, manifest.version),
             );
         }
@@ -395,8 +387,8 @@ impl<S: PackumentSource> Resolver<'_, S> {
         error: ResolveError,
     ) -> Result<Option<T>, ResolveError> {
         if kind.is_optional() {
-            self.warn(
-                "EOPTIONALSKIPPED",
+            self.events.warn(
+                WarningCode::OptionalSkipped,
                 format!("skipping optional dependency: {error}"),
             );
             Ok(None)
@@ -440,23 +432,14 @@ impl<S: PackumentSource> Resolver<'_, S> {
         if direct && !self.options.force {
             return Err(error);
         }
-        self.warn("ERESOLVE", error.to_string());
+        self.events
+            .warn(WarningCode::PeerConflict, error.to_string());
         Ok(())
     }
 
     fn prefetch_edges(&self, edges: &[(String, String, DepKind)]) {
         self.source
             .prefetch_edges(edges, self.options.legacy_peer_deps);
-    }
-
-    fn warn(&mut self, code: &str, message: String) {
-        if self.warned.insert(message.clone()) {
-            self.reporter.on_event(&Event::Warning {
-                code: code.into(),
-                message: message.clone(),
-            });
-            self.warnings.push((code.into(), message));
-        }
     }
 }
 

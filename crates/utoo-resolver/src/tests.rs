@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::json;
-use utoo_events::SilentReporter;
+use utoo_events::{Events, SilentReporter};
 use utoo_lockfile::Lockfile;
 use utoo_manifest::{Manifest, Packument};
 
@@ -59,7 +59,7 @@ async fn run(
     root: &Manifest,
     options: ResolveOptions,
 ) -> Result<BTreeMap<String, String>, crate::ResolveError> {
-    let resolved = resolve(root, None, fx, &options, &SilentReporter).await?;
+    let resolved = resolve(root, None, fx, &options, &silent()).await?;
     Ok(resolved
         .packages
         .into_iter()
@@ -258,7 +258,7 @@ async fn aliases_and_flags() {
     let manifest = root(
         json!({"dependencies": {"alias": "npm:real@^2"}, "devDependencies": {"devtool": "1"}}),
     );
-    let resolved = resolve(&manifest, None, &fx, &Default::default(), &SilentReporter)
+    let resolved = resolve(&manifest, None, &fx, &Default::default(), &silent())
         .await
         .unwrap();
     let alias = &resolved.packages["node_modules/alias"];
@@ -283,20 +283,14 @@ async fn keeps_locked_versions_that_still_satisfy() {
     )
     .unwrap();
     let manifest = root(json!({"dependencies": {"a": "^1"}}));
-    let resolved = resolve(
-        &manifest,
-        Some(&lock),
-        &fx,
-        &Default::default(),
-        &SilentReporter,
-    )
-    .await
-    .unwrap();
+    let resolved = resolve(&manifest, Some(&lock), &fx, &Default::default(), &silent())
+        .await
+        .unwrap();
     assert_eq!(
         resolved.packages["node_modules/a"].version.as_deref(),
         Some("1.0.0")
     );
-    let resolved = resolve(&manifest, None, &fx, &Default::default(), &SilentReporter)
+    let resolved = resolve(&manifest, None, &fx, &Default::default(), &silent())
         .await
         .unwrap();
     assert_eq!(
@@ -431,4 +425,8 @@ async fn a_stricter_peer_replaces_the_version_a_loose_one_placed() {
         root(json!({"dependencies": {"gulp-ts": "1", "typedoc": "1", "typescript": "^5.4.0"}}));
     let got = run(&fx, &manifest, Default::default()).await.unwrap();
     assert_eq!(got["node_modules/typescript"], "5.4.5");
+}
+
+fn silent() -> Events {
+    Events::new(Arc::new(SilentReporter))
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::Semaphore;
-use utoo_events::{Event, Reporter};
+use utoo_events::{Event, Events, WarningCode};
 
 use crate::{ScriptEnv, ScriptJob};
 
@@ -45,13 +45,13 @@ pub struct ScriptOutcome {
     pub optional_failures: Vec<(String, String)>,
 }
 
-/// Runs one script of the package in `dir`, streaming its output to `reporter`.
+/// Runs one script of the package in `dir`, passing its output on to `events`.
 pub async fn run_script(
     env: &ScriptEnv,
     job: &ScriptJob,
     event: &str,
     command: &str,
-    reporter: &dyn Reporter,
+    events: &Events,
 ) -> Result<(), ScriptError> {
     let mut child = Command::new("sh")
         .arg("-c")
@@ -109,7 +109,7 @@ pub async fn run_script(
         .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>);
     let (out_lines, err_lines, status) = tokio::join!(pump(stdout), pump(stderr), child.wait());
     for line in out_lines.into_iter().chain(err_lines) {
-        reporter.on_event(&Event::ScriptOutput {
+        events.emit(&Event::ScriptOutput {
             package: job.id.clone(),
             script: event.to_owned(),
             line,
@@ -146,7 +146,7 @@ pub async fn run_jobs(
     env: Arc<ScriptEnv>,
     jobs: Vec<ScriptJob>,
     parallel: usize,
-    reporter: Arc<dyn Reporter>,
+    events: &Events,
 ) -> Result<ScriptOutcome, ScriptError> {
     let waves = waves(&jobs);
     let jobs = Arc::new(jobs);
@@ -155,8 +155,8 @@ pub async fn run_jobs(
     for wave in waves {
         let mut set = tokio::task::JoinSet::new();
         for index in wave {
-            let (env, jobs, permits, reporter) =
-                (env.clone(), jobs.clone(), permits.clone(), reporter.clone());
+            let (env, jobs, permits, events) =
+                (env.clone(), jobs.clone(), permits.clone(), events.clone());
             set.spawn(async move {
                 let _permit = permits
                     .acquire_owned()
@@ -164,7 +164,7 @@ pub async fn run_jobs(
                     .expect("semaphore is never closed");
                 let job = &jobs[index];
                 for (event, command) in &job.scripts {
-                    run_script(&env, job, event, command, reporter.as_ref()).await?;
+                    run_script(&env, job, event, command, &events).await?;
                 }
                 Ok::<usize, ScriptError>(job.scripts.len())
             });
@@ -180,10 +180,10 @@ pub async fn run_jobs(
                     };
                     let optional = jobs.iter().any(|j| j.id == package && j.optional);
                     if optional {
-                        reporter.on_event(&Event::Warning {
-                            code: "ELIFECYCLE".into(),
-                            message: format!("optional dependency failed, continuing: {e}"),
-                        });
+                        events.warn(
+                            WarningCode::OptionalScriptFailed,
+                            format!("optional dependency failed, continuing: {e}"),
+                        );
                         outcome.optional_failures.push((package, e.to_string()));
                     } else if first_error.is_none() {
                         first_error = Some(e);
@@ -284,9 +284,8 @@ mod tests {
         ];
         let env = Arc::new(ScriptEnv::new(d));
         let reporter = Arc::new(RecordingReporter::default());
-        let outcome = run_jobs(env.clone(), jobs, 2, reporter.clone())
-            .await
-            .unwrap();
+        let events = utoo_events::Events::new(reporter.clone());
+        let outcome = run_jobs(env.clone(), jobs, 2, &events).await.unwrap();
         assert_eq!(outcome.ran, 2);
         assert_eq!(outcome.optional_failures.len(), 1);
         assert_eq!(
@@ -294,9 +293,7 @@ mod tests {
             "first:dep:postinstall\nsecond:dependent:postinstall\n"
         );
         let failing = vec![job(d, "bad", "echo oops; exit 2", vec![], false)];
-        let err = run_jobs(env, failing, 2, reporter.clone())
-            .await
-            .unwrap_err();
+        let err = run_jobs(env, failing, 2, &events).await.unwrap_err();
         let message = err.to_string();
         assert!(
             message.contains("`bad` postinstall script failed"),

@@ -1,0 +1,74 @@
+use serde::Serialize;
+
+/// Why a warning was raised: a closed set, so a front end can group, filter or translate
+/// warnings without parsing their text. Serialised as npm's code (`EDEPRECATED`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum WarningCode {
+    /// A placed version is deprecated on the registry.
+    #[serde(rename = "EDEPRECATED")]
+    Deprecated,
+    /// A placed version's `engines.node` does not accept the running Node.
+    #[serde(rename = "EBADENGINE")]
+    BadEngine,
+    /// A peer dependency conflict that was not fatal (deep in the tree, or `--force`).
+    #[serde(rename = "ERESOLVE")]
+    PeerConflict,
+    /// An optional dependency could not be resolved, fetched or placed and was left out.
+    #[serde(rename = "EOPTIONALSKIPPED")]
+    OptionalSkipped,
+    /// An optional dependency's install script failed; the install went on without it.
+    #[serde(rename = "ELIFECYCLE")]
+    OptionalScriptFailed,
+}
+
+impl WarningCode {
+    /// Every code, for front ends that list them and for tests.
+    pub const ALL: [WarningCode; 5] = [
+        WarningCode::Deprecated,
+        WarningCode::BadEngine,
+        WarningCode::PeerConflict,
+        WarningCode::OptionalSkipped,
+        WarningCode::OptionalScriptFailed,
+    ];
+
+    /// The code as npm spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningCode::Deprecated => "EDEPRECATED",
+            WarningCode::BadEngine => "EBADENGINE",
+            WarningCode::PeerConflict => "ERESOLVE",
+            WarningCode::OptionalSkipped => "EOPTIONALSKIPPED",
+            WarningCode::OptionalScriptFailed => "ELIFECYCLE",
+        }
+    }
+}
+
+impl std::fmt::Display for WarningCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Something the user should read that did not stop the install.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// What kind of warning.
+    pub code: WarningCode,
+    /// The text, naming the package it is about.
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_as_the_npm_code() {
+        for code in WarningCode::ALL {
+            assert_eq!(
+                serde_json::to_string(&code).unwrap(),
+                format!("\"{}\"", code.as_str())
+            );
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! From the planned tree and what is on disk to what must change: which paths go on disk on
+//! this platform ([`Target`]), and which of them to place, keep or remove ([`Diff`]). Nothing
+//! here writes to disk.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use utoo_linker::LinkMethod;
+use utoo_lockfile::{parent_path, LockEntry};
+use utoo_manifest::Platform;
+
+use crate::context::Context;
+use crate::package::Placement;
+use crate::project::Project;
+use crate::trust::HiddenLockfile;
+use crate::InstallError;
+
+/// The paths that go on disk here: all but the root, links, and optional packages for
+/// other platforms (and what is nested inside those).
+pub(crate) struct Target {
+    pub paths: BTreeSet<String>,
+    /// Optional packages left out for this platform.
+    pub skipped: u64,
+}
+
+impl Target {
+    pub fn of(packages: &BTreeMap<String, LockEntry>, force: bool) -> Result<Target, InstallError> {
+        let platform = Platform::current();
+        let mut paths = BTreeSet::new();
+        let mut skipped_roots: Vec<String> = Vec::new();
+        for (path, entry) in packages {
+            if path.is_empty() || entry.link {
+                continue;
+            }
+            if skipped_roots
+                .iter()
+                .any(|s| path.starts_with(&format!("{s}/")))
+            {
+                continue;
+            }
+            if !platform.accepts_fields(&entry.os, &entry.cpu, &entry.libc) {
+                if entry.optional || force {
+                    skipped_roots.push(path.clone());
+                    continue;
+                }
+                return Err(InstallError::BadPlatform {
+                    package: format!(
+                        "{}@{}",
+                        entry.package_name(path),
+                        entry.version.as_deref().unwrap_or("?")
+                    ),
+                    os: entry.os.clone(),
+                    cpu: entry.cpu.clone(),
+                    libc: entry.libc.clone(),
+                });
+            }
+            paths.insert(path.clone());
+        }
+        Ok(Target {
+            paths,
+            skipped: skipped_roots.len() as u64,
+        })
+    }
+}
+
+/// What goes from node_modules.
+#[derive(Debug)]
+pub(crate) enum Removal {
+    /// Paths the hidden lockfile lists that the target does not have (outermost only: what
+    /// is nested inside goes with them).
+    Listed(Vec<String>),
+    /// No hidden lockfile to go by: whatever is on disk and not in the target.
+    Extraneous,
+}
+
+/// What an install changes in node_modules.
+pub(crate) struct Diff {
+    pub place: Vec<Placement>,
+    pub remove: Removal,
+    /// Paths left as they are.
+    pub keep: Vec<String>,
+    /// Of `place`: paths that had no folder before / that had one (another version, or
+    /// one the trust rule rejected).
+    pub added: u64,
+    pub changed: u64,
+}
+
+impl Diff {
+    pub fn between(
+        ctx: &Context,
+        project: &Project,
+        packages: &BTreeMap<String, LockEntry>,
+        target: &Target,
+        hidden: &HiddenLockfile,
+    ) -> Result<Diff, InstallError> {
+        let mut diff = Diff {
+            place: Vec::new(),
+            remove: Removal::Extraneous,
+            keep: Vec::new(),
+            added: 0,
+            changed: 0,
+        };
+        for path in &target.paths {
+            let entry = &packages[path];
+            if hidden.trusts(&project.root, path, entry) {
+                diff.keep.push(path.clone());
+                continue;
+            }
+            if project.root.join(path).is_dir() {
+                diff.changed += 1;
+            } else {
+                diff.added += 1;
+            }
+            // Install scripts write into their package folder: such a package gets its own
+            // copy, so the cache entry stays pristine.
+            let method = if ctx.runs_scripts() && entry.has_install_script {
+                LinkMethod::Copy
+            } else {
+                LinkMethod::Hardlink
+            };
+            diff.place
+                .push(Placement::new(ctx.client(), path, entry, method)?);
+        }
+        if let Some(old) = &hidden.lock {
+            diff.remove = Removal::Listed(
+                old.packages
+                    .keys()
+                    .filter(|path| {
+                        !path.is_empty()
+                            && !target.paths.contains(*path)
+                            && !nested_in_removed(path, &target.paths)
+                    })
+                    .cloned()
+                    .collect(),
+            );
+        }
+        Ok(diff)
+    }
+
+    /// Whether node_modules already is the target.
+    pub fn is_empty(&self) -> bool {
+        self.place.is_empty() && matches!(&self.remove, Removal::Listed(paths) if paths.is_empty())
+    }
+}
+
+/// Whether a path sits under a package that is itself being removed.
+fn nested_in_removed(path: &str, target: &BTreeSet<String>) -> bool {
+    let mut cur = path;
+    while let Some(parent) = parent_path(cur) {
+        if parent.is_empty() {
+            return false;
+        }
+        if !target.contains(parent) {
+            return true;
+        }
+        cur = parent;
+    }
+    false
+}

@@ -1,0 +1,162 @@
+//! The scripts stage: dependencies' install scripts (dependencies first), then the
+//! project's own, as npm runs them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use utoo_events::Phase;
+use utoo_lockfile::{resolve_from, LockEntry};
+use utoo_scripts::{lifecycle_scripts, run_jobs, ScriptEnv, ScriptJob};
+
+use crate::context::Context;
+use crate::project::Project;
+use crate::InstallError;
+
+/// The install scripts of the packages placed this run.
+pub(crate) struct DependencyScripts<'a> {
+    pub packages: &'a BTreeMap<String, LockEntry>,
+    /// Install paths placed this run (a package left alone does not run its scripts again).
+    pub placed: Vec<&'a str>,
+}
+
+impl DependencyScripts<'_> {
+    /// Runs them; returns how many scripts ran.
+    pub async fn run(self, ctx: &Context) -> Result<u64, InstallError> {
+        if !ctx.runs_scripts() {
+            return Ok(0);
+        }
+        let mut jobs = self.jobs(ctx);
+        if jobs.is_empty() {
+            return Ok(0);
+        }
+        self.order(&mut jobs);
+        let _phase = ctx.events.phase(Phase::Scripts);
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let jobs = jobs.into_iter().map(|(_, job)| job).collect();
+        let outcome = run_jobs(
+            Arc::new(ScriptEnv::new(&ctx.root)),
+            jobs,
+            cores,
+            &ctx.events,
+        )
+        .await?;
+        Ok(outcome.ran)
+    }
+
+    /// A job per placed package that has install scripts, with its install path.
+    fn jobs(&self, ctx: &Context) -> Vec<(&str, ScriptJob)> {
+        let mut jobs = Vec::new();
+        for &path in &self.placed {
+            let Some(entry) = self.packages.get(path) else {
+                continue;
+            };
+            if !entry.has_install_script {
+                continue;
+            }
+            let dir = ctx.root.join(path);
+            let scripts = lifecycle_scripts(&dir);
+            if scripts.is_empty() {
+                continue;
+            }
+            let name = entry.package_name(path).to_owned();
+            let version = entry.version.clone().unwrap_or_default();
+            jobs.push((
+                path,
+                ScriptJob {
+                    id: format!("{name}@{version}"),
+                    name,
+                    version,
+                    dir,
+                    scripts,
+                    optional: entry.optional,
+                    after: Vec::new(),
+                },
+            ));
+        }
+        jobs
+    }
+
+    /// A package's scripts wait for the scripts of everything it depends on (transitively).
+    fn order(&self, jobs: &mut [(&str, ScriptJob)]) {
+        let index_of: BTreeMap<&str, usize> =
+            jobs.iter().enumerate().map(|(i, (p, _))| (*p, i)).collect();
+        for (me, (path, job)) in jobs.iter_mut().enumerate() {
+            job.after = self
+                .dependencies_of(path)
+                .iter()
+                .filter_map(|p| index_of.get(p.as_str()).copied())
+                .filter(|i| *i != me)
+                .collect();
+        }
+    }
+
+    /// Every install path `path` reaches through its dependency edges.
+    fn dependencies_of(&self, path: &str) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![path.to_owned()];
+        while let Some(p) = stack.pop() {
+            let Some(entry) = self.packages.get(&p) else {
+                continue;
+            };
+            for (name, _, _) in entry.edges(false) {
+                if let Some(target) = resolve_from(self.packages, &p, &name) {
+                    if seen.insert(target.to_owned()) {
+                        stack.push(target.to_owned());
+                    }
+                }
+            }
+        }
+        seen
+    }
+}
+
+/// The project's own install hooks, which npm runs after its dependencies are in place, on
+/// every install, even a no-op.
+pub(crate) struct RootScripts<'a> {
+    pub project: &'a Project,
+}
+
+impl RootScripts<'_> {
+    /// Runs them; returns how many scripts ran.
+    pub async fn run(self, ctx: &Context) -> Result<u64, InstallError> {
+        if !ctx.runs_scripts() {
+            return Ok(0);
+        }
+        let manifest = &self.project.root_manifest().manifest;
+        let scripts: Vec<(String, String)> = ["preinstall", "install", "postinstall", "prepare"]
+            .iter()
+            .filter_map(|event| {
+                manifest
+                    .scripts
+                    .get(*event)
+                    .map(|cmd| ((*event).to_owned(), cmd.clone()))
+            })
+            .collect();
+        if scripts.is_empty() {
+            return Ok(0);
+        }
+        let job = ScriptJob {
+            id: if manifest.name.is_empty() {
+                "the project".into()
+            } else {
+                manifest.name.clone()
+            },
+            name: manifest.name.clone(),
+            version: manifest.version.clone(),
+            dir: self.project.root.clone(),
+            scripts,
+            optional: false,
+            after: Vec::new(),
+        };
+        let ran = job.scripts.len() as u64;
+        let _phase = ctx.events.phase(Phase::Scripts);
+        run_jobs(
+            Arc::new(ScriptEnv::new(&ctx.root)),
+            vec![job],
+            1,
+            &ctx.events,
+        )
+        .await?;
+        Ok(ran)
+    }
+}
