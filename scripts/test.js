@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict'
-// `npm test`: builds the addon, then runs every Rust test and every JS test.
+// `npm test`: checks formatting, builds the addon, lints every crate (warnings fail), then runs
+// every Rust test and every JS test.
 // UTOO_SKIP_NETWORK=1 skips the one end-to-end test that uses the configured registry.
 
 const { spawnSync } = require('node:child_process')
@@ -16,10 +17,14 @@ function step(title, cmd, args) {
   }
 }
 
+// Formatting first: it needs no build, so a mis-formatted change fails in a second.
+step('formatting', 'cargo', ['fmt', '--all', '--check'])
 step('build the addon (debug)', 'npx', ['napi', 'build', '--platform'])
 // index.d.ts and index.js are generated from the Rust types: a build must not change them.
 if (spawnSync('git', ['rev-parse', '--git-dir'], { cwd: root }).status === 0) {
   step('generated typings are committed', 'git', ['diff', '--exit-code', '--', 'index.d.ts', 'index.js'])
 }
+// The lint set is `[workspace.lints]` in the root Cargo.toml.
+step('lints', 'cargo', ['clippy', '--workspace', '--all-targets', '--', '-D', 'warnings'])
 step('Rust tests', 'cargo', ['test', '--workspace', '--quiet'])
 step('JS tests', process.execPath, ['--test', '__test__/'])

@@ -16,6 +16,7 @@ const BODY_RETRIES: usize = 3;
 pub struct PackageSource {
     /// `name@version`, for messages.
     pub id: String,
+    /// Where to download it.
     pub tarball_url: String,
     /// `None` for old packages published without any hash: the computed sha512 is used.
     pub integrity: Option<Integrity>,
@@ -37,10 +38,10 @@ impl Body {
 }
 
 pub(crate) struct Downloaded {
-    pub body: Body,
-    pub bytes: u64,
+    pub(crate) body: Body,
+    pub(crate) bytes: u64,
     /// The integrity the bytes matched (the expected one, or the sha512 computed).
-    pub integrity: Integrity,
+    pub(crate) integrity: Integrity,
 }
 
 /// Streams a tarball, hashing as bytes arrive, and fails before anything is extracted if the
@@ -83,10 +84,8 @@ async fn download_once(
         .await
         .map_err(to_error)?;
     let mut hasher = Hasher::new(source.integrity.clone());
-    let capacity = response
-        .content_length
-        .unwrap_or(64 * 1024)
-        .min(MEMORY_LIMIT as u64) as usize;
+    let announced = response.content_length.unwrap_or(64 * 1024);
+    let capacity = usize::try_from(announced).map_or(MEMORY_LIMIT, |n| n.min(MEMORY_LIMIT));
     let mut memory = Vec::with_capacity(capacity);
     let mut spill: Option<std::fs::File> = None;
     let mut bytes = 0u64;

@@ -23,9 +23,11 @@ pub struct Cache {
 /// How a package got into the cache.
 #[derive(Debug, Clone)]
 pub struct Fetched {
+    /// The extracted package folder in the store.
     pub path: PathBuf,
     /// Bytes downloaded (0 on a cache hit).
     pub downloaded: u64,
+    /// The integrity the bytes matched: the expected one, or the sha512 computed.
     pub integrity: Integrity,
 }
 
@@ -42,6 +44,7 @@ impl Cache {
         Ok(Cache { store, tmp, pool })
     }
 
+    /// Where the entry for this hash lives, whether or not it is there yet.
     pub fn entry_path(&self, integrity: &Integrity) -> PathBuf {
         let (algorithm, hex) = integrity.to_hex();
         self.store

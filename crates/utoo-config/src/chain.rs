@@ -7,14 +7,19 @@ use base64::Engine;
 
 use crate::npmrc::parse_npmrc;
 
+/// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// An npmrc exists but cannot be read (a missing one is simply skipped).
     #[error("could not read npm config file `{path}`")]
     Read {
+        /// The npmrc.
         path: PathBuf,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
+    /// Nothing names a registry and npm could not be asked.
     #[error("no registry is configured and `npm config get registry` gave no answer; set `registry=` in .npmrc or npm_config_registry")]
     NoRegistry,
 }
@@ -39,6 +44,8 @@ pub struct ConfigSources {
 }
 
 impl ConfigSources {
+    /// The sources of a real run in `project_dir`: this process's environment, home folder
+    /// and npm's global prefix.
     pub fn from_env(project_dir: &Path) -> ConfigSources {
         let env: BTreeMap<String, String> = std::env::vars().collect();
         let global_config = env
@@ -79,6 +86,7 @@ pub struct Config {
 }
 
 impl Config {
+    /// Reads and merges every source; falls back to asking npm for its default registry.
     pub fn load(sources: &ConfigSources) -> Result<Config, ConfigError> {
         let env = &sources.env;
         let lookup = |name: &str| env.get(name).cloned();
@@ -134,6 +142,7 @@ impl Config {
         })
     }
 
+    /// A merged option by npm's key (`strict-ssl`, `//host/:_authToken`, `@scope:registry`).
     pub fn get(&self, key: &str) -> Option<&str> {
         self.values.get(key).map(String::as_str)
     }
@@ -212,6 +221,7 @@ impl Config {
         self.get("ca").filter(|s| s.contains("BEGIN CERTIFICATE"))
     }
 
+    /// Whether TLS certificates are verified (npm's `strict-ssl`, on unless `false`).
     pub fn strict_ssl(&self) -> bool {
         self.get("strict-ssl") != Some("false")
     }

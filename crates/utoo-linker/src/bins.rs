@@ -96,7 +96,7 @@ mod tests {
             bin: Some(bin),
             ..Default::default()
         };
-        packages.insert("".to_string(), LockEntry::default());
+        packages.insert(String::new(), LockEntry::default());
         packages.insert(
             "node_modules/a".to_string(),
             entry(json!({"a": "cli.js", "missing": "nope.js"})),

@@ -1,17 +1,23 @@
 use std::path::PathBuf;
 
+/// Why placing, linking or pruning failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
+    /// A file system operation failed.
     #[error("could not {action} `{path}`")]
     Io {
+        /// What was being done (`create`, `link`, `copy`, `remove`, ...).
         action: &'static str,
+        /// The path it was done to.
         path: PathBuf,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
 }
 
 impl LinkError {
+    /// The npm-style error code (`err.code` in JS).
     pub fn code(&self) -> &'static str {
         "ELINK"
     }

@@ -19,8 +19,11 @@ pub enum LinkMethod {
 /// Counts of one placement.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Placed {
+    /// Files placed, by either means.
     pub files: u64,
+    /// Of those, hard-linked.
     pub linked: u64,
+    /// Of those, copied.
     pub copied: u64,
 }
 
@@ -33,6 +36,7 @@ pub struct Linker {
 }
 
 impl Linker {
+    /// A linker that will try hard links until one fails as unsupported.
     pub fn new() -> Linker {
         Linker::default()
     }
@@ -58,10 +62,7 @@ impl Linker {
         method: LinkMethod,
         placed: &mut Placed,
     ) -> Result<(), LinkError> {
-        match fs::create_dir_all(dest) {
-            Ok(()) => {}
-            Err(e) => return Err(LinkError::io("create", dest, e)),
-        }
+        fs::create_dir_all(dest).map_err(|e| LinkError::io("create", dest, e))?;
         let entries = fs::read_dir(src).map_err(|e| LinkError::io("read", src, e))?;
         for entry in entries {
             let entry = entry.map_err(|e| LinkError::io("read", src, e))?;
@@ -106,7 +107,7 @@ impl Linker {
                 }
                 // Too many links to this inode (EMLINK) and the like: copy just this file.
                 Err(e) => {
-                    tracing::debug!(error = %e, path = %to.display(), "hard link failed; copying")
+                    tracing::debug!(error = %e, path = %to.display(), "hard link failed; copying");
                 }
             }
         }

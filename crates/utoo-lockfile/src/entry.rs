@@ -17,36 +17,52 @@ pub struct LockEntry {
     /// The real package name, written when it differs from the folder (aliases) and for the root.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The installed version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// Where the tarball came from; absent for `omit-lockfile-registry-resolved` and links.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved: Option<String>,
+    /// The tarball's subresource integrity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrity: Option<String>,
+    /// The folder is a symlink to `resolved` (workspaces, `link:`), not an extracted package.
     #[serde(default, skip_serializing_if = "is_false")]
     pub link: bool,
+    /// Only reachable through dev dependencies.
     #[serde(default, skip_serializing_if = "is_false")]
     pub dev: bool,
+    /// Only reachable through optional dependencies.
     #[serde(default, skip_serializing_if = "is_false")]
     pub optional: bool,
+    /// Every path to it is dev or optional, but not all of one kind (npm's devOptional).
     #[serde(default, skip_serializing_if = "is_false")]
     pub dev_optional: bool,
+    /// Only reachable through peer dependencies.
     #[serde(default, skip_serializing_if = "is_false")]
     pub peer: bool,
+    /// Not reachable from the root at all.
     #[serde(default, skip_serializing_if = "is_false")]
     pub extraneous: bool,
+    /// Shipped inside a dependent's tarball (`bundleDependencies`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub in_bundle: bool,
+    /// Installing it runs a lifecycle script.
     #[serde(default, skip_serializing_if = "is_false")]
     pub has_install_script: bool,
+    /// The package ships its own `npm-shrinkwrap.json`.
     #[serde(default, skip_serializing_if = "is_false")]
     pub has_shrinkwrap: bool,
+    /// Name → spec.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub dependencies: BTreeMap<String, String>,
+    /// Name → spec; a name here is not repeated in `dependencies`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub optional_dependencies: BTreeMap<String, String>,
+    /// Name → spec.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub peer_dependencies: BTreeMap<String, String>,
+    /// Raw, as npm writes it: name → `{ "optional": true }`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer_dependencies_meta: Option<Value>,
     /// Only on the root and workspace entries.
@@ -55,22 +71,31 @@ pub struct LockEntry {
     /// Dependencies shipped inside the tarball (npm writes the list).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bundle_dependencies: Vec<String>,
+    /// Command → file, normalised as npm does (see `from_manifest`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bin: Option<Value>,
+    /// Raw `engines`, kept for npm's engine warnings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engines: Option<Value>,
+    /// The `os` list that gates installing it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub os: Vec<String>,
+    /// The `cpu` list that gates installing it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cpu: Vec<String>,
+    /// The `libc` list that gates installing it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub libc: Vec<String>,
+    /// The license as written, or an object's `type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license: Option<Value>,
+    /// Raw `funding`; a string becomes `{ "url": ... }`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub funding: Option<Value>,
+    /// The deprecation message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecated: Option<String>,
+    /// Keys this version does not know, written back unchanged.
     #[serde(flatten)]
     pub other: Map<String, Value>,
 }

@@ -100,7 +100,7 @@ mod tests {
     fn flags_follow_every_path() {
         let mut p = BTreeMap::new();
         p.insert(
-            "".into(),
+            String::new(),
             entry(
                 &[("prod", "prod"), ("devonly", "dev"), ("both", "dev")],
                 &["opt"],

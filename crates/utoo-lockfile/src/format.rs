@@ -64,14 +64,14 @@ fn key_cmp(a: &str, va: &Value, b: &str, vb: &Value) -> Ordering {
 /// primary order (punctuation < digits < letters, case-folded, digit by digit), then the
 /// first case difference decides with lowercase first.
 pub fn locale_cmp(a: &str, b: &str) -> Ordering {
-    let rank = |c: char| -> (u32, u32) {
+    let rank = |c: char| -> (u8, usize) {
         let lower = c.to_ascii_lowercase();
         if let Some(i) = PRIMARY.find(lower) {
-            (0, i as u32)
+            (0, i)
         } else if lower.is_ascii_lowercase() {
-            (1, lower as u32)
+            (1, lower as usize)
         } else {
-            (2, lower as u32)
+            (2, lower as usize)
         }
     };
     let primary = a.chars().map(rank).cmp(b.chars().map(rank));

@@ -9,31 +9,48 @@ use crate::LockEntry;
 /// npm's cache of the tree on disk, inside node_modules.
 pub const HIDDEN_LOCKFILE: &str = ".package-lock.json";
 
+/// Why a lockfile could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
+    /// The file exists but cannot be read.
     #[error("could not read `{path}`")]
     Read {
+        /// The lockfile.
         path: PathBuf,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not JSON of a lockfile's shape.
     #[error("`{path}` is not valid JSON; fix or delete it and run install again")]
     Parse {
+        /// The lockfile.
         path: PathBuf,
+        /// Where parsing stopped.
         #[source]
         source: serde_json::Error,
     },
+    /// A `packages` key that would place a package outside the project.
     #[error("`{path}` has a package path `{key}` that leaves the project; the lockfile is corrupt or hostile, delete it and install again")]
-    BadPath { path: PathBuf, key: String },
+    BadPath {
+        /// The lockfile.
+        path: PathBuf,
+        /// The offending key.
+        key: String,
+    },
+    /// Writing the temp file or renaming it into place failed.
     #[error("could not write `{path}`")]
     Write {
+        /// The lockfile.
         path: PathBuf,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
 }
 
 impl LockError {
+    /// The npm-style error code (`err.code` in JS).
     pub fn code(&self) -> &'static str {
         match self {
             LockError::Parse { .. } => "EJSONPARSE",
@@ -45,7 +62,9 @@ impl LockError {
 /// A `package-lock.json` (or the hidden lockfile) in memory.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Lockfile {
+    /// The root project's name, as npm writes it at the top.
     pub name: Option<String>,
+    /// The root project's version.
     pub version: Option<String>,
     /// The version the file was read with (written files are always 3).
     pub lockfile_version: u64,
@@ -110,22 +129,28 @@ impl Lockfile {
         })
     }
 
+    /// A lockfile from parsed JSON, any version; entries are moved out of `value`, not copied.
     pub fn from_value(value: Value) -> Result<Lockfile, serde_json::Error> {
-        let str_field = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_owned);
-        let lockfile_version = value
+        let mut top = match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        let str_field = |k: &str| top.get(k).and_then(Value::as_str).map(str::to_owned);
+        let (name, version) = (str_field("name"), str_field("version"));
+        let lockfile_version = top
             .get("lockfileVersion")
             .and_then(Value::as_u64)
             .unwrap_or(1);
-        let packages = match value.get("packages") {
+        let packages = match top.remove("packages") {
             Some(Value::Object(map)) => map
-                .iter()
-                .map(|(k, v)| Ok((k.clone(), serde_json::from_value(v.clone())?)))
+                .into_iter()
+                .map(|(k, v)| Ok((k, serde_json::from_value(v)?)))
                 .collect::<Result<BTreeMap<_, _>, serde_json::Error>>()?,
-            _ => from_v1(&value),
+            _ => from_v1(&top),
         };
         Ok(Lockfile {
-            name: str_field("name"),
-            version: str_field("version"),
+            name,
+            version,
             lockfile_version,
             packages,
         })
@@ -245,55 +270,56 @@ pub fn detect_indent(package_json: &str) -> String {
 }
 
 // lockfileVersion 1 nests `dependencies`; flatten it into install paths.
-fn from_v1(value: &Value) -> BTreeMap<String, LockEntry> {
+fn from_v1(top: &Map<String, Value>) -> BTreeMap<String, LockEntry> {
     let mut out = BTreeMap::new();
     out.insert(String::new(), LockEntry::default());
-    fn walk(deps: &Map<String, Value>, prefix: &str, out: &mut BTreeMap<String, LockEntry>) {
-        for (name, dep) in deps {
-            let path = if prefix.is_empty() {
-                format!("node_modules/{name}")
-            } else {
-                format!("{prefix}/node_modules/{name}")
-            };
-            let get = |k: &str| dep.get(k).and_then(Value::as_str).map(str::to_owned);
-            let flag = |k: &str| dep.get(k).and_then(Value::as_bool).unwrap_or(false);
-            let mut entry = LockEntry {
-                version: get("version"),
-                resolved: get("resolved"),
-                integrity: get("integrity"),
-                dev: flag("dev"),
-                optional: flag("optional"),
-                in_bundle: flag("bundled"),
-                ..LockEntry::default()
-            };
-            // v1 aliases: `"version": "npm:real@1.2.3"`.
-            if let Some(alias) = entry
-                .version
-                .as_deref()
-                .and_then(|v| v.strip_prefix("npm:"))
-            {
-                if let Some(at) = alias.rfind('@').filter(|i| *i > 0) {
-                    entry.name = Some(alias[..at].to_owned());
-                    entry.version = Some(alias[at + 1..].to_owned());
-                }
-            }
-            if let Some(Value::Object(requires)) = dep.get("requires") {
-                for (n, s) in requires {
-                    if let Some(s) = s.as_str() {
-                        entry.dependencies.insert(n.clone(), s.to_owned());
-                    }
-                }
-            }
-            out.insert(path.clone(), entry);
-            if let Some(Value::Object(children)) = dep.get("dependencies") {
-                walk(children, &path, out);
-            }
-        }
-    }
-    if let Some(Value::Object(deps)) = value.get("dependencies") {
-        walk(deps, "", &mut out);
+    if let Some(Value::Object(deps)) = top.get("dependencies") {
+        walk_v1(deps, "", &mut out);
     }
     out
+}
+
+fn walk_v1(deps: &Map<String, Value>, prefix: &str, out: &mut BTreeMap<String, LockEntry>) {
+    for (name, dep) in deps {
+        let path = if prefix.is_empty() {
+            format!("node_modules/{name}")
+        } else {
+            format!("{prefix}/node_modules/{name}")
+        };
+        let get = |k: &str| dep.get(k).and_then(Value::as_str).map(str::to_owned);
+        let flag = |k: &str| dep.get(k).and_then(Value::as_bool).unwrap_or(false);
+        let mut entry = LockEntry {
+            version: get("version"),
+            resolved: get("resolved"),
+            integrity: get("integrity"),
+            dev: flag("dev"),
+            optional: flag("optional"),
+            in_bundle: flag("bundled"),
+            ..LockEntry::default()
+        };
+        // v1 aliases: `"version": "npm:real@1.2.3"`.
+        if let Some(alias) = entry
+            .version
+            .as_deref()
+            .and_then(|v| v.strip_prefix("npm:"))
+        {
+            if let Some(at) = alias.rfind('@').filter(|i| *i > 0) {
+                entry.name = Some(alias[..at].to_owned());
+                entry.version = Some(alias[at + 1..].to_owned());
+            }
+        }
+        if let Some(Value::Object(requires)) = dep.get("requires") {
+            for (n, s) in requires {
+                if let Some(s) = s.as_str() {
+                    entry.dependencies.insert(n.clone(), s.to_owned());
+                }
+            }
+        }
+        out.insert(path.clone(), entry);
+        if let Some(Value::Object(children)) = dep.get("dependencies") {
+            walk_v1(children, &path, out);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ mod platform;
 mod spec;
 
 pub use bin::bin_entries;
-pub use manifest::{node_engine_mismatch, DepKind, Manifest, PeerMeta};
+pub use manifest::{node_engine_mismatch, DepKind, Dist, Manifest, PeerMeta};
 pub use packument::Packument;
 pub use platform::Platform;
 pub use spec::{registry_name, Spec, SpecError, VersionReq};

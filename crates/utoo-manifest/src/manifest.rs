@@ -6,24 +6,33 @@ use serde_json::Value;
 /// The kinds of dependency edges npm knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DepKind {
+    /// `dependencies`.
     Prod,
+    /// `devDependencies`: only the root project's count.
     Dev,
+    /// `optionalDependencies`: failing to install one is a warning.
     Optional,
+    /// `peerDependencies`: provided beside the dependent, not inside it.
     Peer,
+    /// A peer marked optional in `peerDependenciesMeta`: used when present, never installed for it.
     PeerOptional,
 }
 
 impl DepKind {
+    /// Whether failing to resolve or install the edge is only a warning.
     pub fn is_optional(self) -> bool {
         matches!(self, DepKind::Optional | DepKind::PeerOptional)
     }
+    /// Whether the edge is met beside the dependent (by its parent's tree).
     pub fn is_peer(self) -> bool {
         matches!(self, DepKind::Peer | DepKind::PeerOptional)
     }
 }
 
+/// One `peerDependenciesMeta` entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerMeta {
+    /// The peer is used when present and never installed on its own account.
     #[serde(default)]
     pub optional: bool,
 }
@@ -35,61 +44,87 @@ pub struct PeerMeta {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Manifest {
+    /// Empty for a project without one.
     #[serde(default)]
     pub name: String,
+    /// Empty for a project without one.
     #[serde(default)]
     pub version: String,
+    /// Name → spec; see [`Manifest::edges`] for how the maps combine.
     #[serde(default, deserialize_with = "lenient_map")]
     pub dependencies: BTreeMap<String, String>,
+    /// Name → spec; installed for the root project only.
     #[serde(default, deserialize_with = "lenient_map")]
     pub dev_dependencies: BTreeMap<String, String>,
+    /// Name → spec; also wins over the same name in `dependencies`.
     #[serde(default, deserialize_with = "lenient_map")]
     pub optional_dependencies: BTreeMap<String, String>,
+    /// Name → spec.
     #[serde(default, deserialize_with = "lenient_map")]
     pub peer_dependencies: BTreeMap<String, String>,
+    /// Name → meta; may name optional peers missing from `peer_dependencies`.
     #[serde(default, deserialize_with = "lenient_peer_meta")]
     pub peer_dependencies_meta: BTreeMap<String, PeerMeta>,
+    /// Raw: a name list or `true`; read it through [`Manifest::bundled`].
     #[serde(default, alias = "bundledDependencies")]
     pub bundle_dependencies: Option<Value>,
+    /// Raw: a path or a command → path map; read it through [`crate::bin_entries`].
     #[serde(default)]
     pub bin: Option<Value>,
+    /// Raw; only `directories.bin` matters to an install.
     #[serde(default)]
     pub directories: Option<Value>,
+    /// Raw; `engines.node` steers the version choice.
     #[serde(default)]
     pub engines: Option<Value>,
+    /// Allowed/`!`excluded operating systems (see [`crate::Platform`]).
     #[serde(default, deserialize_with = "lenient_list")]
     pub os: Vec<String>,
+    /// Allowed/`!`excluded CPUs.
     #[serde(default, deserialize_with = "lenient_list")]
     pub cpu: Vec<String>,
+    /// Allowed/`!`excluded C libraries (`glibc`, `musl`).
     #[serde(default, deserialize_with = "lenient_list")]
     pub libc: Vec<String>,
+    /// Raw, copied into the lockfile.
     #[serde(default)]
     pub license: Option<Value>,
+    /// Raw, copied into the lockfile.
     #[serde(default)]
     pub funding: Option<Value>,
+    /// Raw: a message or a bool; read it through [`Manifest::is_deprecated`].
     #[serde(default)]
     pub deprecated: Option<Value>,
+    /// The registry's flag; read through [`Manifest::has_install_script`], which also checks `scripts`.
     #[serde(default)]
     pub has_install_script: Option<bool>,
+    /// Event → command.
     #[serde(default, deserialize_with = "lenient_map")]
     pub scripts: BTreeMap<String, String>,
+    /// Raw; workspaces are not supported yet.
     #[serde(default)]
     pub workspaces: Option<Value>,
+    /// Where the tarball is and what it hashes to; registry versions only.
     #[serde(default)]
     pub dist: Option<Dist>,
 }
 
+/// A packument version's `dist`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Dist {
+    /// The tarball URL.
     #[serde(default)]
     pub tarball: Option<String>,
+    /// Subresource integrity (`sha512-...`); missing on very old packages.
     #[serde(default)]
     pub integrity: Option<String>,
+    /// Hex sha1, the only hash of very old packages.
     #[serde(default)]
     pub shasum: Option<String>,
 }
 
 impl Manifest {
+    /// Parses a package.json or a packument version, tolerating malformed fields as npm does.
     pub fn from_json_slice(bytes: &[u8]) -> serde_json::Result<Self> {
         serde_json::from_slice(bytes)
     }
@@ -161,6 +196,7 @@ impl Manifest {
                 .any(|s| self.scripts.contains_key(*s))
     }
 
+    /// The deprecation message, when the version is deprecated.
     pub fn is_deprecated(&self) -> Option<String> {
         match &self.deprecated {
             Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),

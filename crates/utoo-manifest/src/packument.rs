@@ -16,7 +16,9 @@ use crate::Manifest;
 /// and memory.
 #[derive(Debug, Deserialize)]
 pub struct Packument {
+    /// The package name.
     pub name: String,
+    /// Tag → version (`latest`, `next`, ...).
     #[serde(default, rename = "dist-tags")]
     pub dist_tags: BTreeMap<String, String>,
     #[serde(default)]
@@ -47,14 +49,17 @@ impl PickInfo {
 }
 
 impl Packument {
+    /// Parses the document; versions are only split out, not parsed (see the type's docs).
     pub fn from_json_slice(bytes: &[u8]) -> serde_json::Result<Self> {
         serde_json::from_slice(bytes)
     }
 
+    /// Whether `version` (exact string) is published.
     pub fn has_version(&self, version: &str) -> bool {
         self.versions.contains_key(version)
     }
 
+    /// How many versions are published.
     pub fn version_count(&self) -> usize {
         self.versions.len()
     }
@@ -117,7 +122,7 @@ impl Packument {
             let Some(info) = self.info(raw) else { continue };
             let engine = engine_ok(&info, node);
             if engine && !info.deprecated() {
-                return Some(raw.to_string());
+                return Some(raw.clone());
             }
             if engine && best_engine_ok.is_none() {
                 best_engine_ok = Some(raw.as_str());

@@ -3,7 +3,9 @@ use crate::Manifest;
 /// The machine a package must run on: npm-install-checks' `os`, `cpu` and `libc`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Platform {
+    /// Node's `process.platform` (`linux`, `darwin`, `win32`, ...).
     pub os: String,
+    /// Node's `process.arch` (`x64`, `arm64`, ...).
     pub cpu: String,
     /// `glibc` or `musl` on Linux, `None` elsewhere.
     pub libc: Option<String>,
@@ -37,6 +39,7 @@ impl Platform {
         self.accepts_fields(&manifest.os, &manifest.cpu, &manifest.libc)
     }
 
+    /// [`Platform::accepts`] over the raw lists, as a lockfile entry holds them.
     pub fn accepts_fields(&self, os: &[String], cpu: &[String], libc: &[String]) -> bool {
         matches_list(os, &self.os)
             && matches_list(cpu, &self.cpu)
@@ -71,13 +74,11 @@ fn matches_list(list: &[String], value: &str) -> bool {
 
 // The same test npm uses: musl systems ship a musl dynamic loader; glibc ones do not.
 fn detect_libc() -> &'static str {
-    let musl = std::fs::read_dir("/lib")
-        .map(|entries| {
-            entries
-                .flatten()
-                .any(|e| e.file_name().to_string_lossy().starts_with("ld-musl-"))
-        })
-        .unwrap_or(false);
+    let musl = std::fs::read_dir("/lib").is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("ld-musl-"))
+    });
     if musl {
         "musl"
     } else {
@@ -98,7 +99,7 @@ mod tests {
     }
 
     fn v(items: &[&str]) -> Vec<String> {
-        items.iter().map(|s| s.to_string()).collect()
+        items.iter().map(ToString::to_string).collect()
     }
 
     #[test]

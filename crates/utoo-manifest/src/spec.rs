@@ -4,24 +4,39 @@ use nodejs_semver::Range;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Spec {
     /// A registry package: `^1.2.0`, `1.x`, `latest`, `npm:real@^2` (then `name` is `real`).
-    Registry { name: String, req: VersionReq },
+    Registry {
+        /// The package to fetch: the dependency's name, or an alias's target.
+        name: String,
+        /// Which versions will do.
+        req: VersionReq,
+    },
     /// `file:`, `link:`, git, remote tarball and `workspace:` specs, not installed yet.
-    Unsupported { kind: &'static str },
+    Unsupported {
+        /// `file`, `link`, `workspace`, `git` or `remote`, for the error message.
+        kind: &'static str,
+    },
 }
 
 /// A registry spec is either a semver range or a dist-tag.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VersionReq {
+    /// npm's range grammar; an empty spec is `*`.
     Range(Range),
+    /// Anything that does not parse as a range names a dist-tag.
     Tag(String),
 }
 
+/// A dependency spec that cannot be understood at all.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum SpecError {
+    /// The spec is malformed.
     #[error("invalid dependency spec `{spec}` for `{name}`: {reason}")]
     Invalid {
+        /// The dependency's name.
         name: String,
+        /// The spec as written.
         spec: String,
+        /// What is wrong with it.
         reason: &'static str,
     },
 }
@@ -55,6 +70,7 @@ impl Spec {
 }
 
 impl VersionReq {
+    /// A range when `raw` parses as one, else a dist-tag.
     pub fn parse(raw: &str) -> VersionReq {
         let raw = raw.trim();
         if raw.is_empty() {
@@ -171,7 +187,7 @@ mod tests {
                 assert_eq!(name, "@scope/bar");
                 assert!(matches!(req, VersionReq::Range(_)));
             }
-            other => panic!("{other:?}"),
+            other @ Spec::Unsupported { .. } => panic!("{other:?}"),
         }
         assert_eq!(
             Spec::parse("foo", "github:a/b").unwrap(),

@@ -35,11 +35,14 @@ pub struct RegistryClient {
 
 /// A tarball response whose body has not been read yet.
 pub struct TarballResponse {
+    /// The `Content-Length` the registry announced, if any: a hint, not a promise.
     pub content_length: Option<u64>,
+    /// The body, chunk by chunk; a failure mid-way is a [`RegistryError::Network`].
     pub body: Box<dyn Stream<Item = Result<Bytes, RegistryError>> + Send + Unpin>,
 }
 
 impl RegistryClient {
+    /// A client for the registries `config` names, without a packument disk cache.
     pub fn new(config: Arc<Config>) -> RegistryClient {
         RegistryClient {
             http: Arc::default(),
@@ -47,7 +50,7 @@ impl RegistryClient {
             cache: None,
             policy: CachePolicy::Revalidate,
             parses: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             )),
         }
     }
@@ -79,6 +82,7 @@ impl RegistryClient {
         self
     }
 
+    /// The configuration the client was made with.
     pub fn config(&self) -> &Config {
         &self.config
     }

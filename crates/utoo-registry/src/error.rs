@@ -1,33 +1,64 @@
 use std::path::PathBuf;
 
+/// Why a registry request failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
+    /// The packument request answered 404.
     #[error("package `{name}` was not found in the registry ({url})")]
-    NotFound { name: String, url: String },
+    NotFound {
+        /// The package asked for.
+        name: String,
+        /// The packument URL.
+        url: String,
+    },
+    /// Any other failing status (429 and 5xx only after the retries).
     #[error("GET {url} answered HTTP {status}")]
-    Status { url: String, status: u16 },
+    Status {
+        /// The URL requested.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+    },
+    /// The request or its body failed in transit.
     #[error("GET {url} failed")]
     Network {
+        /// The URL requested.
         url: String,
+        /// The transport error.
         #[source]
         source: reqwest::Error,
     },
+    /// The packument is not JSON of a packument's shape.
     #[error("the registry sent a packument for `{name}` that is not valid JSON")]
     Parse {
+        /// The package.
         name: String,
+        /// Where parsing stopped.
         #[source]
         source: serde_json::Error,
     },
+    /// A configured CA file (`cafile`, `NODE_EXTRA_CA_CERTS`) cannot be read.
     #[error("could not read CA certificates from `{path}`")]
     CaFile {
+        /// The CA file.
         path: PathBuf,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
+    /// Offline, and the packument cache does not have it.
     #[error("`{url}` is not in the cache and --offline forbids the network")]
-    NotCached { url: String },
+    NotCached {
+        /// The URL that would have been fetched.
+        url: String,
+    },
+    /// The runtime shut down while the request ran.
     #[error("fetching `{url}` was cancelled")]
-    Cancelled { url: String },
+    Cancelled {
+        /// The URL requested.
+        url: String,
+    },
+    /// Building the HTTP client (TLS set-up) failed.
     #[error("could not set up the HTTP client")]
     Client(#[source] reqwest::Error),
 }

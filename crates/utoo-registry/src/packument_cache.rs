@@ -21,9 +21,9 @@ pub enum CachePolicy {
 
 /// A packument as stored: the validators and the body.
 pub(crate) struct Cached {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub body: Bytes,
+    pub(crate) etag: Option<String>,
+    pub(crate) last_modified: Option<String>,
+    pub(crate) body: Bytes,
 }
 
 /// Packuments on disk, `packuments-v1/<sha256 of url>`: a JSON line of validators, then the
@@ -38,7 +38,7 @@ pub(crate) struct PackumentCache {
 const MAX_PENDING_WRITES: usize = 16;
 
 impl PackumentCache {
-    pub fn new(cache_root: &Path) -> PackumentCache {
+    pub(crate) fn new(cache_root: &Path) -> PackumentCache {
         PackumentCache {
             dir: cache_root.join("packuments-v1"),
             pending_writes: Arc::new(Semaphore::new(MAX_PENDING_WRITES)),
@@ -51,7 +51,7 @@ impl PackumentCache {
         self.dir.join(&hex[..2]).join(&hex[2..])
     }
 
-    pub async fn read(&self, url: &str) -> Option<Cached> {
+    pub(crate) async fn read(&self, url: &str) -> Option<Cached> {
         let path = self.path(url);
         let bytes = tokio::fs::read(&path).await.ok()?;
         let split = bytes.iter().position(|b| *b == b'\n')?;
@@ -65,7 +65,7 @@ impl PackumentCache {
     }
 
     /// Stores in the background, atomically (temp file + rename), or not at all.
-    pub fn store(
+    pub(crate) fn store(
         &self,
         url: &str,
         etag: Option<String>,

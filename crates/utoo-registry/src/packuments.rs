@@ -39,6 +39,7 @@ struct Inner {
 }
 
 impl Packuments {
+    /// An empty set fetching through `client`.
     pub fn new(client: RegistryClient) -> Packuments {
         Packuments {
             client,
@@ -52,6 +53,7 @@ impl Packuments {
         }
     }
 
+    /// The client packuments are fetched with (tarballs use it too).
     pub fn client(&self) -> &RegistryClient {
         &self.client
     }

@@ -13,6 +13,7 @@ pub struct ScriptEnv {
 }
 
 impl ScriptEnv {
+    /// The environment of an install in `project_root`, from this process's PATH.
     pub fn new(project_root: &Path) -> ScriptEnv {
         let base_path = std::env::var_os("PATH").unwrap_or_default();
         ScriptEnv {

@@ -5,8 +5,11 @@ use std::path::{Path, PathBuf};
 pub struct ScriptJob {
     /// `name@version`, for messages.
     pub id: String,
+    /// `npm_package_name`.
     pub name: String,
+    /// `npm_package_version`.
     pub version: String,
+    /// The placed package folder; scripts run there.
     pub dir: PathBuf,
     /// `(event, command)` in the order npm runs them.
     pub scripts: Vec<(String, String)>,
@@ -36,7 +39,7 @@ pub fn lifecycle_scripts(dir: &Path) -> Vec<(String, String)> {
         match scripts.get(event) {
             Some(cmd) if !cmd.trim().is_empty() => out.push((event.to_owned(), cmd.clone())),
             _ if event == "install" && gyp => {
-                out.push((event.to_owned(), "node-gyp rebuild".to_owned()))
+                out.push((event.to_owned(), "node-gyp rebuild".to_owned()));
             }
             _ => {}
         }

@@ -1,8 +1,8 @@
 use std::collections::VecDeque;
 use std::process::Stdio;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::Semaphore;
 use utoo_events::{Event, Events, WarningCode};
@@ -12,26 +12,38 @@ use crate::{ScriptEnv, ScriptJob};
 /// Lines of output kept for the error message of a failing script.
 const TAIL_LINES: usize = 40;
 
+/// Why a lifecycle script failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ScriptError {
+    /// The script ran and exited unsuccessfully.
     #[error("`{package}` {event} script failed ({status}): `{command}`\n{output}")]
     Failed {
+        /// `name@version`.
         package: String,
+        /// `preinstall`, `install` or `postinstall`.
         event: String,
+        /// The command line given to `sh -c`.
         command: String,
+        /// The exit status as the OS describes it.
         status: String,
+        /// The last lines of its stdout and stderr.
         output: String,
     },
+    /// `sh` could not be started or waited for.
     #[error("could not start the {event} script of `{package}`")]
     Spawn {
+        /// `name@version`.
         package: String,
+        /// The lifecycle event.
         event: String,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
 }
 
 impl ScriptError {
+    /// The npm-style error code (`err.code` in JS).
     pub fn code(&self) -> &'static str {
         "ELIFECYCLE"
     }
@@ -40,6 +52,7 @@ impl ScriptError {
 /// What running the scripts of an install did.
 #[derive(Debug, Default, Clone)]
 pub struct ScriptOutcome {
+    /// Scripts run (not packages).
     pub ran: u64,
     /// Optional packages whose scripts failed: `(id, message)`.
     pub optional_failures: Vec<(String, String)>,
@@ -53,8 +66,51 @@ pub async fn run_script(
     command: &str,
     events: &Events,
 ) -> Result<(), ScriptError> {
-    let mut child = Command::new("sh")
-        .arg("-c")
+    let spawn_error = |source| ScriptError::Spawn {
+        package: job.id.clone(),
+        event: event.to_owned(),
+        source,
+    };
+    let mut child = script_command(env, job, event, command)
+        .spawn()
+        .map_err(spawn_error)?;
+    let tail = Mutex::new(VecDeque::new());
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    let (out_lines, err_lines, status) = tokio::join!(
+        read_lines(stdout, &tail),
+        read_lines(stderr, &tail),
+        child.wait()
+    );
+    for line in out_lines.into_iter().chain(err_lines) {
+        events.emit(&Event::ScriptOutput {
+            package: job.id.clone(),
+            script: event.to_owned(),
+            line,
+        });
+    }
+    let status = status.map_err(spawn_error)?;
+    if status.success() {
+        return Ok(());
+    }
+    let output = tail
+        .into_inner()
+        .expect("tail lock")
+        .into_iter()
+        .collect::<Vec<_>>()
+        .join("\n");
+    Err(ScriptError::Failed {
+        package: job.id.clone(),
+        event: event.to_owned(),
+        command: command.to_owned(),
+        status: status.to_string(),
+        output,
+    })
+}
+
+/// `sh -c command` in the package folder with the variables @npmcli/run-script sets.
+fn script_command(env: &ScriptEnv, job: &ScriptJob, event: &str, command: &str) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
         .arg(command)
         .current_dir(&job.dir)
         .env("PATH", env.path_for(&job.dir))
@@ -72,71 +128,30 @@ pub async fn run_script(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|source| ScriptError::Spawn {
-            package: job.id.clone(),
-            event: event.to_owned(),
-            source,
-        })?;
-    let tail = Arc::new(std::sync::Mutex::new(VecDeque::new()));
-    let pump = |stream: Option<Box<dyn tokio::io::AsyncRead + Unpin + Send>>| {
-        let tail = tail.clone();
-        async move {
-            let Some(stream) = stream else {
-                return Vec::new();
-            };
-            let mut lines = BufReader::new(stream).lines();
-            let mut seen = Vec::new();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let mut t = tail.lock().expect("tail lock");
-                if t.len() == TAIL_LINES {
-                    t.pop_front();
-                }
-                t.push_back(line.clone());
-                seen.push(line);
-            }
-            seen
-        }
+        .kill_on_drop(true);
+    cmd
+}
+
+/// Every line of `stream`; the last [`TAIL_LINES`] of both streams also go to `tail`, for
+/// the error message.
+async fn read_lines(
+    stream: Option<impl AsyncRead + Unpin>,
+    tail: &Mutex<VecDeque<String>>,
+) -> Vec<String> {
+    let Some(stream) = stream else {
+        return Vec::new();
     };
-    let stdout = child
-        .stdout
-        .take()
-        .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>);
-    let stderr = child
-        .stderr
-        .take()
-        .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>);
-    let (out_lines, err_lines, status) = tokio::join!(pump(stdout), pump(stderr), child.wait());
-    for line in out_lines.into_iter().chain(err_lines) {
-        events.emit(&Event::ScriptOutput {
-            package: job.id.clone(),
-            script: event.to_owned(),
-            line,
-        });
+    let mut lines = BufReader::new(stream).lines();
+    let mut seen = Vec::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let mut t = tail.lock().expect("tail lock");
+        if t.len() == TAIL_LINES {
+            t.pop_front();
+        }
+        t.push_back(line.clone());
+        seen.push(line);
     }
-    let status = status.map_err(|source| ScriptError::Spawn {
-        package: job.id.clone(),
-        event: event.to_owned(),
-        source,
-    })?;
-    if status.success() {
-        return Ok(());
-    }
-    let output = tail
-        .lock()
-        .expect("tail lock")
-        .iter()
-        .cloned()
-        .collect::<Vec<_>>()
-        .join("\n");
-    Err(ScriptError::Failed {
-        package: job.id.clone(),
-        event: event.to_owned(),
-        command: command.to_owned(),
-        status: status.to_string(),
-        output,
-    })
+    seen
 }
 
 /// Runs every job's scripts: a job starts once the jobs in its `after` list finished; jobs

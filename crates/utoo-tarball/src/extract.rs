@@ -7,24 +7,35 @@ use std::path::{Component, Path, PathBuf};
 use flate2::read::GzDecoder;
 use tar::EntryType;
 
+/// Why an extraction failed; what was written so far is left for the caller to remove.
 #[derive(Debug, thiserror::Error)]
 pub enum TarballError {
+    /// Bad gzip or tar framing, or a body cut short.
     #[error("the tarball is not a valid gzip/tar archive")]
     Corrupt(#[source] io::Error),
+    /// The destination refused a write.
     #[error("could not write `{path}` while extracting")]
     Write {
+        /// The file or folder being written.
         path: PathBuf,
+        /// The OS error.
         #[source]
         source: io::Error,
     },
+    /// An absolute or `..` path: the tarball is hostile or broken.
     #[error("the tarball has an entry `{entry}` that would be written outside the package folder")]
-    UnsafePath { entry: String },
+    UnsafePath {
+        /// The entry's path as stored.
+        entry: String,
+    },
 }
 
 /// What an extraction wrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Extracted {
+    /// Regular files written.
     pub files: u64,
+    /// Their total size.
     pub bytes: u64,
 }
 
@@ -138,6 +149,7 @@ mod tests {
     use super::*;
     use flate2::write::GzEncoder;
     use flate2::Compression;
+    use std::os::unix::fs::PermissionsExt;
 
     enum Item<'a> {
         File(&'a str, &'a [u8], u32),
@@ -197,7 +209,6 @@ mod tests {
         ]);
         let stats = extract_tgz(&data[..], dir.path()).unwrap();
         assert_eq!(stats.files, 2);
-        use std::os::unix::fs::PermissionsExt;
         let mode = |p: &str| {
             fs::metadata(dir.path().join(p))
                 .unwrap()
