@@ -8,27 +8,31 @@ use utoo_events::{Event, Phase};
 /// never goes down and, at the last report, does not exceed `total` (which may grow while
 /// resolving). Returns the first breach.
 pub fn check_phase_order(events: &[Event]) -> Result<(), String> {
-    // Per open phase: the index of its start and the last (done, total) reported.
-    let mut open: BTreeMap<&'static str, (usize, Option<(u64, u64)>)> = BTreeMap::new();
+    let mut open: BTreeMap<&'static str, Open> = BTreeMap::new();
     for (i, event) in events.iter().enumerate() {
         match event {
             Event::PhaseStart { phase } => {
-                if let Some((at, _)) = open.insert(phase.as_str(), (i, None)) {
+                let fresh = Open {
+                    started: i,
+                    last: None,
+                };
+                if let Some(before) = open.insert(phase.as_str(), fresh) {
                     return Err(format!(
-                        "event {i}: {phase:?} starts again, still open since event {at}"
+                        "event {i}: {phase:?} starts again, still open since event {}",
+                        before.started
                     ));
                 }
             }
             Event::PhaseEnd { phase, .. } => {
-                let Some((_, last)) = open.remove(phase.as_str()) else {
+                let Some(ended) = open.remove(phase.as_str()) else {
                     return Err(format!("event {i}: {phase:?} ends but is not open"));
                 };
-                check_last(*phase, last).map_err(|e| format!("event {i}: {e}"))?;
+                check_last(*phase, ended.last).map_err(|e| format!("event {i}: {e}"))?;
             }
             Event::Progress {
                 phase, done, total, ..
             } => {
-                let Some((_, last)) = open.get_mut(phase.as_str()) else {
+                let Some(Open { last, .. }) = open.get_mut(phase.as_str()) else {
                     return Err(format!(
                         "event {i}: progress of {phase:?} outside its start and end"
                     ));
@@ -46,9 +50,20 @@ pub fn check_phase_order(events: &[Event]) -> Result<(), String> {
         }
     }
     match open.iter().next() {
-        Some((phase, (at, _))) => Err(format!("phase `{phase}` started at event {at} never ends")),
+        Some((phase, still)) => Err(format!(
+            "phase `{phase}` started at event {} never ends",
+            still.started
+        )),
         None => Ok(()),
     }
+}
+
+/// A phase between its start and its end.
+struct Open {
+    /// The index of its `PhaseStart`.
+    started: usize,
+    /// The last `(done, total)` it reported.
+    last: Option<(u64, u64)>,
 }
 
 fn check_last(phase: Phase, last: Option<(u64, u64)>) -> Result<(), String> {
