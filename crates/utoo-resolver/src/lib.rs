@@ -14,5 +14,3 @@ pub use provider::{PackumentSource, SourceError};
 pub use resolve::{resolve, root_entry, ResolveOptions, Resolved};
 pub use satisfies::satisfies;
 
-#[cfg(test)]
-mod tests;
