@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 'use strict'
 // `npm test`: checks formatting, builds the addon, lints every crate (warnings fail), then runs
-// every Rust test and every JS test.
-// UTOO_SKIP_NETWORK=1 skips the one end-to-end test that uses the configured registry.
+// every Rust test and every JS test. Hermetic by default: the one end-to-end test that uses
+// the configured registry (__test__/e2e-registry.test.js) runs only with UTOO_NETWORK_TESTS=1.
 
 const { spawnSync } = require('node:child_process')
 const path = require('node:path')

@@ -1,55 +1,60 @@
-//! The real binary against the loopback registry.
+//! The real binary against the loopback registry: exit codes, and snapshots of what it
+//! prints (exit code, stdout, stderr; temp paths, the port and timings redacted).
 
-use std::process::Command;
+use std::process::{Command, Output};
 
+use insta::assert_snapshot;
 use serde_json::json;
-use utoo_test::{Pkg, Registry};
+use utoo_test::{Pkg, TestContext};
 
-fn utoo(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_utoo"))
+fn utoo(ctx: &TestContext, args: &[&str]) -> Output {
+    ctx.command(env!("CARGO_BIN_EXE_utoo"))
         .args(args)
-        .current_dir(dir)
-        .env("UTOO_CACHE_DIR", dir.join(".cache"))
-        .env_remove("CI")
         .output()
         .expect("the binary runs")
 }
 
+fn packages() -> Vec<Pkg> {
+    vec![Pkg::new("dep", "1.2.3").with("bin", json!("cli.js")).file(
+        "cli.js",
+        "#!/bin/sh\necho dep-cli-ran\n",
+        false,
+    )]
+}
+
+/// `top` and a dependency of its own (two versions published, the newest picked).
+fn two_packages() -> Vec<Pkg> {
+    vec![
+        Pkg::new("top", "1.0.0").dep("leaf", "^1"),
+        Pkg::new("leaf", "1.0.0"),
+        Pkg::new("leaf", "1.1.0"),
+    ]
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn exit_codes_help_and_install() {
-    let registry = Registry::start(
-        &[Pkg::new("dep", "1.2.3").with("bin", json!("cli.js")).file(
-            "cli.js",
-            "#!/bin/sh\necho dep-cli-ran\n",
-            false,
-        )],
-    )
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let ctx = TestContext::without_package_json(&packages()).await;
+    let registry = ctx.registry.url();
 
-    let help = utoo(d, &["--help"]);
+    let help = utoo(&ctx, &["--help"]);
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).contains("Usage"));
-    let version = utoo(d, &["--version"]);
+    let version = utoo(&ctx, &["--version"]);
     assert!(String::from_utf8_lossy(&version.stdout).contains(env!("CARGO_PKG_VERSION")));
-    assert_eq!(utoo(d, &["--no-such-flag"]).status.code(), Some(2));
+    assert_eq!(utoo(&ctx, &["--no-such-flag"]).status.code(), Some(2));
 
-    let no_project = utoo(d, &["install", "--registry", &registry.url()]);
+    let no_project = utoo(&ctx, &["install", "--registry", &registry]);
     assert_eq!(no_project.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&no_project.stderr).contains("error[ENOPACKAGEJSON]"));
 
-    std::fs::write(d.join("package.json"), r#"{"name":"p","version":"1.0.0"}"#).unwrap();
+    std::fs::write(
+        ctx.root().join("package.json"),
+        r#"{"name":"p","version":"1.0.0"}"#,
+    )
+    .unwrap();
     let add = utoo(
-        d,
-        &[
-            "add",
-            "dep",
-            "--registry",
-            &registry.url(),
-            "--reporter",
-            "plain",
-        ],
+        &ctx,
+        &["add", "dep", "--registry", &registry, "--reporter", "plain"],
     );
     assert_eq!(
         add.status.code(),
@@ -59,20 +64,14 @@ async fn exit_codes_help_and_install() {
     );
     let stderr = String::from_utf8_lossy(&add.stderr);
     assert!(stderr.contains("added 1"), "{stderr}");
-    let bin = Command::new(d.join("node_modules/.bin/dep"))
+    let bin = Command::new(ctx.root().join("node_modules/.bin/dep"))
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&bin.stdout).trim(), "dep-cli-ran");
 
     let ndjson = utoo(
-        d,
-        &[
-            "install",
-            "--registry",
-            &registry.url(),
-            "--reporter",
-            "ndjson",
-        ],
+        &ctx,
+        &["install", "--registry", &registry, "--reporter", "ndjson"],
     );
     let last = String::from_utf8_lossy(&ndjson.stdout)
         .lines()
@@ -83,11 +82,52 @@ async fn exit_codes_help_and_install() {
     assert_eq!(summary["summary"]["upToDate"], true);
 
     let lockfile_only = utoo(
-        d,
-        &["install", "--lockfile-only", "--registry", &registry.url()],
+        &ctx,
+        &["install", "--lockfile-only", "--registry", &registry],
     );
     assert_eq!(lockfile_only.status.code(), Some(0));
-    let remove = utoo(d, &["remove", "dep", "--registry", &registry.url()]);
+    let remove = utoo(&ctx, &["remove", "dep", "--registry", &registry]);
     assert_eq!(remove.status.code(), Some(0));
-    assert!(!d.join("node_modules/dep").exists());
+    assert!(!ctx.root().join("node_modules/dep").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_install_then_noop() {
+    let ctx = TestContext::new(&two_packages(), json!({"dependencies": {"top": "1"}})).await;
+    assert_snapshot!("install", ctx.render_output(&utoo(&ctx, &["install"])));
+    assert_snapshot!("noop", ctx.render_output(&utoo(&ctx, &["install"])));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_add_with_plain_reporter() {
+    let ctx = TestContext::new(&packages(), json!({})).await;
+    let add = utoo(&ctx, &["add", "dep", "--reporter", "plain"]);
+    assert_snapshot!(ctx.render_output(&add));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_ndjson_first_lines() {
+    let ctx = TestContext::new(&two_packages(), json!({"dependencies": {"top": "1"}})).await;
+    let mut output = utoo(&ctx, &["install", "--reporter", "ndjson"]);
+    // The resolve phase and the start of fetch and link; later lines interleave the
+    // packages' fetches in whatever order they finish.
+    let first: Vec<&str> = std::str::from_utf8(&output.stdout)
+        .unwrap()
+        .lines()
+        .take(7)
+        .collect();
+    output.stdout = (first.join("\n") + "\n").into_bytes();
+    assert_snapshot!(ctx.render_output(&output));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_usage_error() {
+    let ctx = TestContext::without_package_json(&[]).await;
+    assert_snapshot!(ctx.render_output(&utoo(&ctx, &["--no-such-flag"])));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_install_error() {
+    let ctx = TestContext::new(&two_packages(), json!({"dependencies": {"top": "^9"}})).await;
+    assert_snapshot!(ctx.render_output(&utoo(&ctx, &["install"])));
 }

@@ -13,6 +13,3 @@ pub use error::ResolveError;
 pub use provider::{PackumentSource, SourceError};
 pub use resolve::{resolve, root_entry, ResolveOptions, Resolved};
 pub use satisfies::satisfies;
-
-#[cfg(test)]
-mod tests;

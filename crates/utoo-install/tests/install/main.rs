@@ -1,0 +1,65 @@
+//! The engine end to end against the loopback fixture registry, one module per concern.
+
+mod cache;
+mod events;
+mod faults;
+mod incremental;
+mod layout;
+mod lockfile;
+mod scripts;
+
+use std::path::Path;
+
+use serde_json::json;
+use utoo_test::Pkg;
+
+/// Two dependents that disagree on `shared` (one copy hoists, one nests) and a scoped
+/// package with a bin.
+fn basic_packages() -> Vec<Pkg> {
+    vec![
+        Pkg::new("left", "1.0.0").dep("shared", "^1.0.0"),
+        Pkg::new("right", "1.0.0").dep("shared", "^2.0.0"),
+        Pkg::new("shared", "1.0.0"),
+        Pkg::new("shared", "1.5.0"),
+        Pkg::new("shared", "2.0.0"),
+        Pkg::new("@scope/tool", "3.1.0")
+            .with("bin", json!({"tool": "bin/tool.js"}))
+            .file(
+                "bin/tool.js",
+                "#!/usr/bin/env node\nconsole.log('tool ran')\n",
+                false,
+            ),
+    ]
+}
+
+/// Files and folders under `dir`, recursively (0 when it does not exist).
+fn walk_count(dir: &Path) -> usize {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    rd.flatten()
+        .map(|e| {
+            if e.path().is_dir() {
+                1 + walk_count(&e.path())
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// Files named `name` under `dir`, recursively.
+fn walk_find(dir: &Path, name: &str) -> usize {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    rd.flatten()
+        .map(|e| {
+            if e.path().is_dir() {
+                walk_find(&e.path(), name)
+            } else {
+                usize::from(e.file_name() == name)
+            }
+        })
+        .sum()
+}
