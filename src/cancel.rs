@@ -1,6 +1,9 @@
 use napi::bindgen_prelude::*;
 use utoo_install::CancelToken;
 
+/// `signal.addEventListener(type, listener)`.
+type AddEventListener<'a> = Function<'a, FnArgs<(String, Function<'a, (), ()>)>, Unknown<'a>>;
+
 /// Connects an `AbortSignal` to the engine's cancel token: `abort()` on the JS side cancels
 /// the install at its next await point.
 pub(crate) fn link_abort_signal(env: &Env, signal: &Object, token: &CancelToken) -> Result<()> {
@@ -16,8 +19,7 @@ pub(crate) fn link_abort_signal(env: &Env, signal: &Object, token: &CancelToken)
         token.cancel();
         Ok(())
     })?;
-    let add: Function<FnArgs<(String, Function<(), ()>)>, Unknown> =
-        signal.get_named_property("addEventListener")?;
+    let add: AddEventListener = signal.get_named_property("addEventListener")?;
     add.apply(signal, FnArgs::from(("abort".to_owned(), on_abort)))?;
     Ok(())
 }

@@ -298,6 +298,10 @@ impl<S: PackumentSource> Resolver<'_, S> {
     /// asked for the dependent (`requester`, when the peer is placed with its dependent's peer
     /// set) or of the folder the peer lands in (`base`), keeping the result if it also suits
     /// the peer: a plugin's loose peer range cannot push its host's own pin aside.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the edge's parts and where it stands in the tree; a struct would only rename them"
+    )]
     async fn pick_for_edge(
         &mut self,
         tree: &Tree,
