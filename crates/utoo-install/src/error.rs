@@ -56,6 +56,9 @@ pub enum InstallError {
     BadSpec { spec: String, reason: String },
     #[error("the install was cancelled")]
     Cancelled,
+    /// A panic inside the engine: a bug, reported as an error so the host process survives.
+    #[error("internal error: {what} panicked; this is a bug in utoo, please report it")]
+    Internal { what: String },
 }
 
 impl InstallError {
@@ -77,6 +80,7 @@ impl InstallError {
             InstallError::BadPlatform { .. } => "EBADPLATFORM",
             InstallError::BadSpec { .. } => "EINVALIDSPEC",
             InstallError::Cancelled => "ECANCELLED",
+            InstallError::Internal { .. } => "EINTERNAL",
         }
     }
 

@@ -44,6 +44,8 @@ pub struct InstallOptions {
     /// Called at the start of every link job, on the worker running it. Tests use it to hold
     /// jobs open and prove that link jobs overlap, without timing anything.
     pub link_probe: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Caps on what one tarball may inflate to (bytes, entries); beyond them ETARBALL.
+    pub tarball_limits: utoo_cache::TarballLimits,
 }
 
 impl InstallOptions {
@@ -64,6 +66,7 @@ impl InstallOptions {
             reporter: Arc::new(SilentReporter),
             cancel: CancelToken::new(),
             link_probe: None,
+            tarball_limits: utoo_cache::TarballLimits::default(),
         }
     }
 

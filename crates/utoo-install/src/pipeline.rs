@@ -51,6 +51,10 @@ pub(crate) fn blocking_pool() -> Arc<rayon::ThreadPool> {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .thread_name(|i| format!("utoo-io-{i}"))
+                // Without a handler a panicking job aborts the process (the host's dev server,
+                // when utoo is an addon); with one, the job's result channel closes and the
+                // install fails with EINTERNAL.
+                .panic_handler(|_| tracing::error!("a utoo-io job panicked"))
                 .build()
                 .expect("the extraction pool starts"),
         )
@@ -68,7 +72,8 @@ impl FetchLink {
             return Ok(FetchOutcome::default());
         }
         let pool = blocking_pool();
-        let cache = Cache::open(&ctx.cache_dir, pool.clone())?;
+        let cache =
+            Cache::open(&ctx.cache_dir, pool.clone())?.with_limits(ctx.options.tarball_limits);
         let total = self.place.len() as u64;
         let phases = (
             ctx.events.phase(Phase::Fetch),
@@ -107,7 +112,10 @@ impl FetchLink {
             let Some(joined) = tasks.join_next().await else {
                 break;
             };
-            match joined.expect("install tasks do not panic")? {
+            let joined = joined.map_err(|e| InstallError::Internal {
+                what: format!("a fetch task ({e})"),
+            })?;
+            match joined? {
                 GroupResult::Placed(placed) => {
                     for p in placed {
                         if p.downloaded > 0 {
@@ -209,7 +217,9 @@ impl Shared {
             self.pool.spawn(move || {
                 let _ = tx.send(this.link(&cache_path, &dest, item.method));
             });
-            rx.await.expect("link worker sends its result")?;
+            rx.await.map_err(|_| InstallError::Internal {
+                what: format!("linking `{}`", source.id),
+            })??;
             self.progress(Phase::Link, &self.linked, &source.id);
             placed.push(Placed {
                 path: item.path,

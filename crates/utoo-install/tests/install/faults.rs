@@ -66,6 +66,29 @@ async fn integrity_mismatch_fails_and_leaves_no_cache_entry() {
 }
 
 #[tokio::test]
+async fn a_gzip_bomb_is_etarball_with_nothing_cached_or_placed() {
+    let zeros = "\0".repeat(4 << 20);
+    let packages = vec![Pkg::new("bomb", "1.0.0").file("zeros.bin", &zeros, false)];
+    let p = TestContext::new(&packages, json!({"dependencies": {"bomb": "1"}})).await;
+    let mut options = p.options();
+    options.tarball_limits.max_bytes = 1 << 20;
+    let err = utoo_install::install(options).await.unwrap_err();
+    assert_eq!(err.code(), "ETARBALL");
+    let chain = format!("{:?}", err);
+    assert!(chain.contains("TooLarge"), "{chain}");
+    assert_eq!(
+        walk_count(&p.cache.join("store-v1")),
+        0,
+        "nothing published"
+    );
+    assert!(!p.root().join("node_modules/bomb").exists());
+    assert!(!p.root().join("package-lock.json").exists());
+    // Under the default caps the same package installs.
+    p.install().await.unwrap();
+    assert!(p.root().join("node_modules/bomb/zeros.bin").is_file());
+}
+
+#[tokio::test]
 async fn transient_failures_are_retried() {
     let p = TestContext::new(&basic_packages(), json!({"dependencies": {"left": "^1"}})).await;
     p.registry.fault(
