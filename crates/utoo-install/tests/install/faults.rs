@@ -147,3 +147,24 @@ async fn bad_input_has_clear_codes() {
     std::fs::remove_file(p.root().join("package.json")).unwrap();
     assert_eq!(p.install().await.unwrap_err().code(), "ENOPACKAGEJSON");
 }
+
+#[tokio::test]
+async fn dependency_names_that_would_leave_node_modules_are_refused() {
+    let packages = vec![
+        Pkg::new("sneaky", "1.0.0").dep("../../escaped", "1.0.0"),
+        Pkg::new("alias-sneaky", "1.0.0").dep("ok", "npm:../../escaped@1"),
+    ];
+    for (name, manifest) in [
+        ("root", json!({"dependencies": {"../escaped": "1.0.0"}})),
+        ("packument", json!({"dependencies": {"sneaky": "1"}})),
+        ("alias", json!({"dependencies": {"alias-sneaky": "1"}})),
+    ] {
+        let p = TestContext::new(&packages, manifest).await;
+        let err = p.install().await.unwrap_err();
+        assert_eq!(err.code(), "EINVALIDSPEC", "{name}: {err}");
+        let outside = p.root().parent().unwrap();
+        assert!(!outside.join("escaped").exists(), "{name}");
+        assert!(!p.root().join("escaped").exists(), "{name}");
+        assert!(!p.root().join("package-lock.json").exists(), "{name}");
+    }
+}
