@@ -9,6 +9,7 @@ use utoo_linker::{link_bins, remove_extraneous, remove_package};
 
 use crate::context::Context;
 use crate::diff::{Diff, Removal, Target};
+use crate::lock::ProjectLock;
 use crate::lockfiles::{final_tree, invalidate, Lockfiles, OnDisk};
 use crate::pipeline::{FetchLink, FetchOutcome};
 use crate::plan::{Plan, Planned};
@@ -40,6 +41,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
     let ctx = Context::new(options)?;
     let mut project = Project::load(&ctx.root)?;
     let mode = ctx.options.mode;
+    let _lock = ProjectLock::acquire(&project, mode, &ctx.events).await?;
     if let Some(request) = &ctx.options.edit {
         project = edit::apply(&ctx, project, request).await?;
     } else if mode == Mode::Install {

@@ -168,3 +168,49 @@ async fn dependency_names_that_would_leave_node_modules_are_refused() {
         assert!(!p.root().join("package-lock.json").exists(), "{name}");
     }
 }
+
+#[tokio::test]
+async fn a_second_install_in_the_same_project_waits_for_the_first() {
+    let p = TestContext::new(
+        &basic_packages(),
+        json!({"dependencies": {"left": "^1", "right": "^1"}}),
+    )
+    .await;
+    // The first run stops mid-download; the second must wait, not interleave.
+    p.registry.fault("shared-1", Fault::Hold);
+    let first = tokio::spawn(utoo_install::install(p.options()));
+    while !p.registry.requests().iter().any(|r| r.contains("shared-1")) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let mut second_options = p.options();
+    let second_events = std::sync::Arc::new(utoo_events::RecordingReporter::default());
+    second_options.reporter = second_events.clone();
+    let second = tokio::spawn(utoo_install::install(second_options));
+    let told = Instant::now();
+    while !second_events.events().iter().any(
+        |e| matches!(e, utoo_events::Event::Warning { code, .. } if code.as_str() == "ELOCKED"),
+    ) {
+        assert!(
+            told.elapsed() < Duration::from_secs(10),
+            "no ELOCKED warning"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        !second.is_finished(),
+        "the second run waits while the first holds the lock"
+    );
+    p.registry.release_held();
+    first.await.unwrap().unwrap();
+    let again = second.await.unwrap().unwrap();
+    assert!(again.warnings.iter().any(|w| w.code.as_str() == "ELOCKED"));
+    assert_eq!(
+        p.installed_version("node_modules/shared").as_deref(),
+        Some("1.5.0")
+    );
+    assert_eq!(
+        p.installed_version("node_modules/right/node_modules/shared")
+            .as_deref(),
+        Some("2.0.0")
+    );
+}
