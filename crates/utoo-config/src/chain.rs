@@ -212,7 +212,10 @@ impl Config {
     }
 
     fn credentials(&self, prefix: &str) -> Option<String> {
-        let get = |key: &str| self.get(&format!("{prefix}{key}")).filter(|v| !v.is_empty());
+        let get = |key: &str| {
+            self.get(&format!("{prefix}{key}"))
+                .filter(|v| !v.is_empty())
+        };
         if let Some(token) = get("_authToken") {
             return Some(format!("Bearer {token}"));
         }
@@ -276,7 +279,9 @@ impl Config {
 /// `scheme://host:port` of a URL (everything before the path).
 fn origin(url: &str) -> &str {
     let start = url.find("://").map_or(0, |i| i + 3);
-    let end = url[start..].find(['/', '?', '#']).map_or(url.len(), |i| start + i);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
     &url[..end]
 }
 

@@ -101,7 +101,8 @@ impl Settings {
     ) -> Settings {
         let get = |key: &str| values.get(key).map(String::as_str);
         let flag = |key: &str, default: bool| get(key).map_or(default, parse_bool);
-        let millis = |key: &str, default: u64| Duration::from_millis(number(key, get(key), default));
+        let millis =
+            |key: &str, default: u64| Duration::from_millis(number(key, get(key), default));
         let package_lock_only = flag("package-lock-only", false);
         Settings {
             strict_ssl: flag("strict-ssl", true),
@@ -218,7 +219,11 @@ fn proxy<'a>(
     env: &BTreeMap<String, String>,
     https: bool,
 ) -> Option<String> {
-    let set = |key: &str| get(key).map(str::trim).filter(|v| !v.is_empty() && *v != "null");
+    let set = |key: &str| {
+        get(key)
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && *v != "null")
+    };
     if set("proxy") == Some("false") && set("https-proxy").is_none() {
         return None;
     }
@@ -230,7 +235,14 @@ fn proxy<'a>(
     } else {
         env_any(
             env,
-            &["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "PROXY", "proxy"],
+            &[
+                "HTTPS_PROXY",
+                "https_proxy",
+                "HTTP_PROXY",
+                "http_proxy",
+                "PROXY",
+                "proxy",
+            ],
         )
     };
     from_env.map(str::to_owned)
@@ -252,7 +264,9 @@ fn omit<'a>(get: impl Fn(&str) -> Option<&'a str>, env: &BTreeMap<String, String
         None if env.get("NODE_ENV").is_some_and(|v| v == "production") => vec!["dev"],
         None => Vec::new(),
     };
-    let mut include: Vec<&str> = get("include").map(|v| list(v).collect()).unwrap_or_default();
+    let mut include: Vec<&str> = get("include")
+        .map(|v| list(v).collect())
+        .unwrap_or_default();
     match get("production").map(parse_bool) {
         Some(true) => omit.push("dev"),
         Some(false) => include.push("dev"),
@@ -295,7 +309,9 @@ fn parse_time(text: &str) -> Option<(i64, i64)> {
         (clock, 0)
     } else if let Some(i) = text.rfind(['+', '-']) {
         let sign = if text[i..].starts_with('-') { -1 } else { 1 };
-        let (h, m) = text[i + 1..].split_once(':').unwrap_or((&text[i + 1..], "0"));
+        let (h, m) = text[i + 1..]
+            .split_once(':')
+            .unwrap_or((&text[i + 1..], "0"));
         let minutes = h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?;
         (&text[..i], sign * minutes * 60_000)
     } else {
@@ -344,9 +360,18 @@ mod tests {
     #[test]
     fn dates() {
         assert_eq!(parse_date("1970-01-01"), Some(0));
-        assert_eq!(parse_date("2020-03-01T00:00:00.000Z"), Some(1_583_020_800_000));
-        assert_eq!(parse_date("2020-03-01T02:00+02:00"), Some(1_583_020_800_000));
-        assert_eq!(parse_date("2020-02-29 12:00:00.5Z"), Some(1_582_977_600_500));
+        assert_eq!(
+            parse_date("2020-03-01T00:00:00.000Z"),
+            Some(1_583_020_800_000)
+        );
+        assert_eq!(
+            parse_date("2020-03-01T02:00+02:00"),
+            Some(1_583_020_800_000)
+        );
+        assert_eq!(
+            parse_date("2020-02-29 12:00:00.5Z"),
+            Some(1_582_977_600_500)
+        );
         assert_eq!(parse_date("yesterday"), None);
         assert_eq!(parse_date("2020-13-01"), None);
     }
