@@ -252,6 +252,7 @@ async fn resolve(source: &Fixtures, case: &Case) -> Result<Outcome, ResolveError
     let flag = |key: &str| case.options.get(key).and_then(Value::as_bool) == Some(true);
     let options = ResolveOptions {
         legacy_peer_deps: flag("legacy_peer_deps"),
+        strict_peer_deps: flag("strict_peer_deps"),
         force: flag("force"),
         node_version: case
             .options

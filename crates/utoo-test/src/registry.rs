@@ -36,6 +36,10 @@ struct State {
     tarballs: BTreeMap<String, Vec<u8>>,
     faults: Vec<(String, Fault)>,
     requests: Vec<String>,
+    /// Each request's path and `Authorization` header.
+    authorizations: Vec<(String, Option<String>)>,
+    /// Where packuments say tarballs are (`http://host:port`); this server by default.
+    tarball_origin: Option<String>,
     not_modified: usize,
     released: bool,
 }
@@ -83,15 +87,16 @@ impl Registry {
                 .get(name)
                 .and_then(|b| serde_json::from_slice(b).ok())
                 .unwrap_or_else(|| json!({"name": name, "dist-tags": {}, "versions": {}}));
+            let origin = state
+                .tarball_origin
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.addr));
             for p in versions {
                 let tgz = p.tarball();
                 let tar_path = format!("/{name}/-/{base}-{}.tgz", p.version);
                 let mut manifest = p.package_json();
                 let mut dist = Map::new();
-                dist.insert(
-                    "tarball".into(),
-                    json!(format!("http://{}{tar_path}", self.addr)),
-                );
+                dist.insert("tarball".into(), json!(format!("{origin}{tar_path}")));
                 let sha1 = IntegrityOpts::new()
                     .algorithm(Algorithm::Sha1)
                     .chain(&tgz)
@@ -106,6 +111,12 @@ impl Registry {
                 }
                 manifest["dist"] = Value::Object(dist);
                 doc["versions"][&p.version] = manifest;
+                if let Some(time) = &p.published {
+                    if doc.get("time").is_none() {
+                        doc["time"] = json!({});
+                    }
+                    doc["time"][&p.version] = json!(time);
+                }
                 doc["dist-tags"]["latest"] = json!(p.version);
                 state.tarballs.insert(tar_path, tgz);
             }
@@ -130,6 +141,22 @@ impl Registry {
             name.into(),
             serde_json::to_vec(&doc).expect("JSON serialises"),
         );
+    }
+
+    /// Makes the packuments of packages published from now on name tarball URLs on
+    /// `other` (another loopback registry that serves the same packages).
+    pub fn serve_tarballs_from(&self, other: &Registry) {
+        self.state.lock().expect("registry state").tarball_origin =
+            Some(other.url().trim_end_matches('/').to_owned());
+    }
+
+    /// Every request's path with the `Authorization` header it carried, in order.
+    pub fn authorizations(&self) -> Vec<(String, Option<String>)> {
+        self.state
+            .lock()
+            .expect("registry state")
+            .authorizations
+            .clone()
     }
 
     pub fn fault(&self, path_contains: &str, fault: Fault) {
@@ -199,6 +226,12 @@ async fn handle(
     let (body, fault) = {
         let mut s = state.lock().expect("registry state");
         s.requests.push(path.clone());
+        let authorization = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        s.authorizations.push((path.clone(), authorization));
         let body = if path.ends_with(".tgz") {
             s.tarballs.get(&path).cloned()
         } else {
