@@ -131,3 +131,39 @@ async fn snapshot_install_error() {
     let ctx = TestContext::new(&two_packages(), json!({"dependencies": {"top": "^9"}})).await;
     assert_snapshot!(ctx.render_output(&utoo(&ctx, &["install"])));
 }
+
+/// An absent `--legacy-peer-deps` leaves the project's `.npmrc` in force; a given
+/// `--legacy-peer-deps=false` beats it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_absent_flag_does_not_override_the_project_npmrc() {
+    let packages = vec![
+        Pkg::new("host", "1.0.0"),
+        Pkg::new("host", "2.0.0"),
+        Pkg::new("plugin", "1.0.0").add_to("peerDependencies", "host", "^2"),
+    ];
+    let ctx = TestContext::new(
+        &packages,
+        json!({"dependencies": {"host": "^1", "plugin": "^1"}}),
+    )
+    .await;
+    std::fs::write(ctx.root().join(".npmrc"), "legacy-peer-deps=true\n").unwrap();
+    let forced_off = utoo(
+        &ctx,
+        &[
+            "install",
+            "--legacy-peer-deps=false",
+            "--reporter",
+            "silent",
+        ],
+    );
+    assert_eq!(forced_off.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&forced_off.stderr).contains("ERESOLVE"));
+    let install = utoo(&ctx, &["install", "--reporter", "silent"]);
+    assert_eq!(
+        install.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&install.stderr)
+    );
+    assert!(ctx.root().join("node_modules/plugin").is_dir());
+}

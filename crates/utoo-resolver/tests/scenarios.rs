@@ -135,7 +135,12 @@ impl Case {
         known_keys(
             &case.options,
             "[options]",
-            &["legacy_peer_deps", "force", "node_version"],
+            &[
+                "legacy_peer_deps",
+                "strict_peer_deps",
+                "force",
+                "node_version",
+            ],
         )?;
         known_keys(
             &case.expected,

@@ -42,6 +42,9 @@ struct State {
     tarball_origin: Option<String>,
     not_modified: usize,
     released: bool,
+    /// Requests being answered now, and the most there ever were at once.
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 /// An npm registry on 127.0.0.1 (random port) serving fixture packages.
@@ -182,6 +185,11 @@ impl Registry {
         self.state.lock().expect("registry state").not_modified
     }
 
+    /// The most requests this server was answering at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.lock().expect("registry state").max_in_flight
+    }
+
     pub fn tarball_requests(&self) -> usize {
         self.requests()
             .iter()
@@ -213,6 +221,20 @@ async fn serve(listener: tokio::net::TcpListener, state: Arc<Mutex<State>>) {
 }
 
 async fn handle(
+    req: Request<Incoming>,
+    state: Arc<Mutex<State>>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    {
+        let mut s = state.lock().expect("registry state");
+        s.in_flight += 1;
+        s.max_in_flight = s.max_in_flight.max(s.in_flight);
+    }
+    let response = answer(req, state.clone()).await;
+    state.lock().expect("registry state").in_flight -= 1;
+    response
+}
+
+async fn answer(
     req: Request<Incoming>,
     state: Arc<Mutex<State>>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {

@@ -219,3 +219,182 @@ async fn a_token_goes_only_to_its_registry_and_is_never_shown() {
     );
     assert!(!text.contains(TOKEN), "{text}");
 }
+
+#[tokio::test]
+async fn before_installs_only_what_was_published_by_then() {
+    let packages = vec![
+        Pkg::new("a", "1.0.0").published("2020-01-01T00:00:00.000Z"),
+        Pkg::new("a", "1.1.0").published("2021-06-01T00:00:00.000Z"),
+        Pkg::new("a", "2.0.0").published("2022-01-01T00:00:00.000Z"),
+    ];
+    let p = TestContext::new(
+        &packages,
+        json!({"dependencies": {"a": "^1", "b": "latest"}}),
+    )
+    .await;
+    p.registry.publish(&[
+        Pkg::new("b", "1.0.0").published("2020-01-01T00:00:00.000Z"),
+        Pkg::new("b", "3.0.0").published("2022-01-01T00:00:00.000Z"),
+    ]);
+    std::fs::write(p.root().join(".npmrc"), "before=2021-01-01\n").unwrap();
+    p.install().await.unwrap();
+    assert_eq!(
+        p.installed_version("node_modules/a").as_deref(),
+        Some("1.0.0")
+    );
+    // `latest` (3.0.0) is too new: the newest version at or below it that is old enough.
+    assert_eq!(
+        p.installed_version("node_modules/b").as_deref(),
+        Some("1.0.0")
+    );
+}
+
+#[tokio::test]
+async fn engine_strict_fails_where_engines_rule_out_this_node() {
+    let packages = vec![Pkg::new("future", "1.0.0").with("engines", json!({"node": ">=99"}))];
+    let p = TestContext::new(&packages, json!({"dependencies": {"future": "1"}})).await;
+    let mut options = p.options();
+    options.node_version = Some("20.0.0".into());
+    // Without engine-strict it is a warning.
+    utoo_install::install(options.clone()).await.unwrap();
+    std::fs::write(p.root().join(".npmrc"), "engine-strict=true\n").unwrap();
+    let err = utoo_install::install(options.clone()).await.unwrap_err();
+    assert_eq!(err.code(), "EBADENGINE", "{err}");
+    assert!(err.to_string().contains("future@1.0.0"), "{err}");
+    options.set("force", true);
+    utoo_install::install(options).await.unwrap();
+}
+
+#[tokio::test]
+async fn package_lock_false_writes_no_lockfile() {
+    let p = TestContext::new(
+        &[Pkg::new("a", "1.0.0")],
+        json!({"dependencies": {"a": "1"}}),
+    )
+    .await;
+    std::fs::write(p.root().join(".npmrc"), "package-lock=false\n").unwrap();
+    p.install().await.unwrap();
+    assert!(p.root().join("node_modules/a").is_dir());
+    assert!(!p.root().join("package-lock.json").exists());
+}
+
+#[tokio::test]
+async fn package_lock_only_leaves_node_modules_alone() {
+    let p = TestContext::new(
+        &[Pkg::new("a", "1.0.0")],
+        json!({"dependencies": {"a": "1"}}),
+    )
+    .await;
+    std::fs::write(p.root().join(".npmrc"), "package-lock-only=true\n").unwrap();
+    p.install().await.unwrap();
+    assert!(p.root().join("package-lock.json").exists());
+    assert!(!p.root().join("node_modules").exists());
+}
+
+#[tokio::test]
+async fn save_prefix_and_save_exact_shape_what_add_saves() {
+    let packages = vec![Pkg::new("a", "1.2.0"), Pkg::new("b", "2.0.0")];
+    let p = TestContext::new(&packages, json!({})).await;
+    std::fs::write(p.root().join(".npmrc"), "save-prefix=~\n").unwrap();
+    let mut options = p.options();
+    options.edit = Some(utoo_install::EditRequest {
+        add: vec!["a".into()],
+        ..Default::default()
+    });
+    utoo_install::install(options).await.unwrap();
+    assert_eq!(p.package_json()["dependencies"]["a"], json!("~1.2.0"));
+    std::fs::write(p.root().join(".npmrc"), "save-exact=true\n").unwrap();
+    let mut options = p.options();
+    options.edit = Some(utoo_install::EditRequest {
+        add: vec!["b".into()],
+        ..Default::default()
+    });
+    utoo_install::install(options).await.unwrap();
+    assert_eq!(p.package_json()["dependencies"]["b"], json!("2.0.0"));
+}
+
+#[tokio::test]
+async fn ignore_scripts_from_the_project_npmrc() {
+    let packages = vec![Pkg::new("s", "1.0.0").with(
+        "scripts",
+        json!({"postinstall": "node -e \"require('fs').writeFileSync('ran', '')\""}),
+    )];
+    let p = TestContext::new(&packages, json!({"dependencies": {"s": "1"}})).await;
+    std::fs::write(p.root().join(".npmrc"), "ignore-scripts=true\n").unwrap();
+    let summary = p.install().await.unwrap();
+    assert_eq!(summary.scripts_run, 0);
+    assert!(!p.root().join("node_modules/s/ran").exists());
+}
+
+/// The registry named is unreachable; only through the proxy (the loopback registry, which
+/// answers absolute-form requests) does the install work. `noproxy` turns it off again.
+#[tokio::test]
+async fn requests_go_through_the_configured_proxy() {
+    let p = TestContext::new(
+        &[Pkg::new("a", "1.0.0")],
+        json!({"dependencies": {"a": "1"}}),
+    )
+    .await;
+    std::fs::write(
+        p.root().join(".npmrc"),
+        format!("proxy={}\nfetch-retries=0\n", p.registry.url()),
+    )
+    .unwrap();
+    let mut options = p.options();
+    options.registry = Some("http://127.0.0.1:1/".into());
+    // The packument names tarballs on the loopback registry itself; both go via the proxy.
+    utoo_install::install(options.clone()).await.unwrap();
+    assert!(p.root().join("node_modules/a").is_dir());
+    assert!(p.registry.requests().iter().any(|r| r == "/a"));
+
+    std::fs::remove_dir_all(&p.cache).unwrap();
+    std::fs::remove_dir_all(p.root().join("node_modules")).unwrap();
+    std::fs::remove_file(p.root().join("package-lock.json")).unwrap();
+    options.set("noproxy", "127.0.0.1");
+    utoo_install::install(options).await.unwrap_err();
+}
+
+#[tokio::test]
+async fn maxsockets_bounds_requests_in_flight() {
+    let packages: Vec<Pkg> = (0..6)
+        .map(|i| Pkg::new(&format!("p{i}"), "1.0.0"))
+        .collect();
+    let deps: serde_json::Map<String, serde_json::Value> =
+        (0..6).map(|i| (format!("p{i}"), json!("1"))).collect();
+    let unbounded = TestContext::new(&packages, json!({ "dependencies": deps.clone() })).await;
+    let delay = Fault::Delay(std::time::Duration::from_millis(30));
+    unbounded.registry.fault("/p", delay.clone());
+    unbounded.install().await.unwrap();
+    assert!(unbounded.registry.max_in_flight() > 1, "the test can tell");
+
+    let p = TestContext::new(&packages, json!({ "dependencies": deps })).await;
+    p.registry.fault("/p", delay);
+    let mut options = p.options();
+    options.set("maxsockets", 1);
+    utoo_install::install(options).await.unwrap();
+    assert_eq!(p.registry.max_in_flight(), 1);
+}
+
+/// A lockfile whose `resolved` URLs name a host that is gone: with `replace-registry-host`
+/// set to it, tarballs come from the configured registry instead.
+#[tokio::test]
+async fn replace_registry_host_redirects_locked_tarball_urls() {
+    let p = TestContext::new(
+        &[Pkg::new("a", "1.0.0")],
+        json!({"dependencies": {"a": "1"}}),
+    )
+    .await;
+    p.install().await.unwrap();
+    let registry = p.registry.url();
+    let lock = p.lockfile_text().replace(&registry, "http://127.0.0.1:1/");
+    std::fs::write(p.root().join("package-lock.json"), &lock).unwrap();
+    std::fs::remove_dir_all(&p.cache).unwrap();
+    std::fs::remove_dir_all(p.root().join("node_modules")).unwrap();
+    let mut options = p.options();
+    options.set("fetch-retries", 0);
+    let err = utoo_install::install(options.clone()).await.unwrap_err();
+    assert!(!err.code().is_empty());
+    options.set("replace-registry-host", "127.0.0.1:1");
+    utoo_install::install(options).await.unwrap();
+    assert!(p.root().join("node_modules/a").is_dir());
+}
