@@ -321,7 +321,11 @@ impl RegistryClient {
             .header(USER_AGENT, concat!("utoo/", env!("CARGO_PKG_VERSION")))
             .headers(headers);
         if let Some(auth) = self.config.authorization_for(url) {
-            request = request.header(AUTHORIZATION, auth);
+            // Sensitive: printed as `Sensitive` by any Debug of the request (logs, traces).
+            if let Ok(mut value) = HeaderValue::from_str(&auth) {
+                value.set_sensitive(true);
+                request = request.header(AUTHORIZATION, value);
+            }
         }
         let response = request
             .send()
