@@ -80,6 +80,7 @@ mod tests {
             project_root: PathBuf::from("/p"),
             node_gyp_bin: None,
             base_path: OsString::from("/usr/bin"),
+            vars: Vec::new(),
         };
         let path = env.path_for(Path::new("/p/node_modules/a/node_modules/@s/b"));
         let dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
