@@ -167,3 +167,45 @@ async fn an_absent_flag_does_not_override_the_project_npmrc() {
     );
     assert!(ctx.root().join("node_modules/plugin").is_dir());
 }
+
+/// With every log on, a configured token still appears nowhere in what the binary prints.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_never_reaches_logs_or_output() {
+    const TOKEN: &str = "npm_L0G-secret-77c1";
+    let ctx = TestContext::new(&two_packages(), json!({"dependencies": {"top": "^1"}})).await;
+    let nerf_dart = ctx.registry.url().trim_start_matches("http:").to_owned();
+    std::fs::write(
+        ctx.root().join(".npmrc"),
+        format!("{nerf_dart}:_authToken={TOKEN}\n"),
+    )
+    .unwrap();
+    for reporter in ["plain", "ndjson"] {
+        let _ = std::fs::remove_dir_all(ctx.root().join("node_modules"));
+        let output = ctx
+            .command(env!("CARGO_BIN_EXE_utoo"))
+            .args(["install", "--reporter", reporter])
+            .env("UTOO_LOG", "trace")
+            .output()
+            .expect("the binary runs");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            ctx.render_output(&output)
+        );
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(text.contains("read npmrc"), "logs were on: {text}");
+        assert!(
+            !text.contains(TOKEN),
+            "the token leaked with --reporter {reporter}"
+        );
+    }
+    let seen = ctx.registry.authorizations();
+    assert!(seen
+        .iter()
+        .any(|(_, a)| a.as_deref() == Some(&*format!("Bearer {TOKEN}"))));
+}
