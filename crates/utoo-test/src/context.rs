@@ -18,8 +18,11 @@ use crate::{Pkg, Registry};
 pub struct TestContext {
     temp: tempfile::TempDir,
     root: PathBuf,
+    /// The cache folder every run of this context uses.
     pub cache: PathBuf,
+    /// The loopback registry serving the fixture packages.
     pub registry: Registry,
+    /// Records the events of every run.
     pub reporter: Arc<RecordingReporter>,
 }
 
@@ -48,6 +51,7 @@ impl TestContext {
         }
     }
 
+    /// The project folder.
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -59,6 +63,7 @@ impl TestContext {
         dir
     }
 
+    /// Writes the project's package.json (`name`/`version` filled in when missing).
     pub fn write_package_json(&self, mut value: Value) {
         if value.get("name").is_none() {
             value["name"] = json!("test-app");
@@ -71,6 +76,7 @@ impl TestContext {
         .expect("write package.json");
     }
 
+    /// The project's package.json as it is on disk now.
     pub fn package_json(&self) -> Value {
         read_json(&self.root.join("package.json"))
     }
@@ -102,10 +108,12 @@ impl TestContext {
         options
     }
 
+    /// `utoo install` in the project.
     pub async fn install(&self) -> Result<InstallSummary, InstallError> {
         utoo_install::install(self.options()).await
     }
 
+    /// An install in the given mode (install, ci, add, remove).
     pub async fn run(&self, mode: Mode) -> Result<InstallSummary, InstallError> {
         let mut options = self.options();
         options.mode = mode;
@@ -128,10 +136,12 @@ impl TestContext {
         (result, events)
     }
 
+    /// package-lock.json as text.
     pub fn lockfile_text(&self) -> String {
         std::fs::read_to_string(self.root.join("package-lock.json")).expect("read the lockfile")
     }
 
+    /// package-lock.json parsed.
     pub fn lockfile(&self) -> Value {
         read_json(&self.root.join("package-lock.json"))
     }
