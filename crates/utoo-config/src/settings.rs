@@ -41,8 +41,8 @@ pub struct Settings {
     pub strict_ssl: bool,
     /// The proxy for https URLs: `https-proxy`, else `proxy`, else `HTTPS_PROXY`.
     pub https_proxy: Option<String>,
-    /// The proxy for http URLs: `https-proxy`, else `proxy`, else `HTTP_PROXY` (or
-    /// `HTTPS_PROXY`, as npm's agent falls back).
+    /// The proxy for http URLs: `https-proxy`, else `proxy`, else the environment's
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `PROXY`, in that order (npm's agent).
     pub http_proxy: Option<String>,
     /// `noproxy` (else `NO_PROXY`): hosts reached directly.
     pub noproxy: Vec<String>,
