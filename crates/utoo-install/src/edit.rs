@@ -33,8 +33,6 @@ pub struct EditRequest {
     pub add: Vec<String>,
     pub remove: Vec<String>,
     pub field: DepField,
-    /// Save the exact version instead of `^version` (npm's --save-exact).
-    pub exact: bool,
 }
 
 const ALL_FIELDS: [&str; 4] = [
@@ -67,7 +65,7 @@ pub(crate) async fn apply(
     }
     for raw in &edit.add {
         let (name, spec) = split_spec(raw)?;
-        let saved = saved_spec(ctx, &name, &spec, edit.exact).await?;
+        let saved = saved_spec(ctx, &name, &spec).await?;
         // A package lives in one dependency map at a time (npm moves it).
         for field in ALL_FIELDS {
             if field != edit.field.key() {
@@ -120,13 +118,11 @@ fn split_spec(raw: &str) -> Result<(String, String), InstallError> {
     Ok((name.to_owned(), spec.to_owned()))
 }
 
-/// What npm saves: a range as given; for a bare name or a tag, `^` + the version it picks.
-async fn saved_spec(
-    ctx: &Context,
-    name: &str,
-    spec: &str,
-    exact: bool,
-) -> Result<String, InstallError> {
+/// What npm saves: a range as given; for a bare name or a tag, `save-prefix` (`^`, empty
+/// with `save-exact`) + the version it picks.
+async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<String, InstallError> {
+    let prefix = &ctx.settings().save_prefix;
+    let exact = prefix.is_empty();
     let parsed = Spec::parse(name, if spec.is_empty() { "latest" } else { spec }).map_err(|e| {
         InstallError::BadSpec {
             spec: spec.into(),
@@ -158,7 +154,7 @@ async fn saved_spec(
             },
         ));
     };
-    let version = if exact { picked } else { format!("^{picked}") };
+    let version = format!("{prefix}{picked}");
     Ok(if real != name {
         format!("npm:{real}@{version}")
     } else {

@@ -52,6 +52,12 @@ pub enum InstallError {
         cpu: Vec<String>,
         libc: Vec<String>,
     },
+    #[error("`{package}` wants node {wanted}, this is {node} (engine-strict); use --force to install anyway")]
+    BadEngine {
+        package: String,
+        wanted: String,
+        node: String,
+    },
     #[error("invalid package spec `{spec}`: {reason}")]
     BadSpec { spec: String, reason: String },
     #[error("the install was cancelled")]
@@ -78,6 +84,7 @@ impl InstallError {
             InstallError::CiWithoutLockfile => "ENOLOCK",
             InstallError::LockOutOfSync { .. } => "ELOCKOUTOFSYNC",
             InstallError::BadPlatform { .. } => "EBADPLATFORM",
+            InstallError::BadEngine { .. } => "EBADENGINE",
             InstallError::BadSpec { .. } => "EINVALIDSPEC",
             InstallError::Cancelled => "ECANCELLED",
             InstallError::Internal { .. } => "EINTERNAL",

@@ -11,6 +11,7 @@ mod cancel;
 mod context;
 mod diff;
 mod edit;
+mod engines;
 mod error;
 mod lock;
 mod lockfiles;

@@ -57,6 +57,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
     }
 
     let planned = Plan { project: &project }.run(&ctx).await?;
+    crate::engines::check(&ctx, &planned.packages).await?;
     if mode == Mode::LockfileOnly {
         return lockfile_only(&ctx, &project, &planned, started);
     }
@@ -100,7 +101,7 @@ async fn install_tree(
     planned: Planned,
 ) -> Result<InstallSummary, InstallError> {
     let mode = ctx.options.mode;
-    let target = Target::of(&planned.packages, ctx.options.force)?;
+    let target = Target::of(&planned.packages, ctx.settings())?;
     if mode == Mode::Ci && project.node_modules().exists() {
         // npm ci starts from an empty node_modules; only that folder is removed.
         let node_modules = project.node_modules();

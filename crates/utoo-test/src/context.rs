@@ -1,9 +1,11 @@
+use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
 
 use serde_json::{json, Value};
+use utoo_config::ConfigSources;
 use utoo_events::{Event, RecordingReporter};
 use utoo_install::{InstallError, InstallOptions, InstallSummary, Mode};
 
@@ -79,10 +81,24 @@ impl TestContext {
         read_json(&self.root.join("package.json"))
     }
 
+    /// Where this project's npm config comes from: its own `.npmrc` and nothing of the
+    /// developer's (no environment, an empty home, no global npmrc).
+    pub fn sources(&self) -> ConfigSources {
+        ConfigSources {
+            project_dir: self.root.clone(),
+            env: BTreeMap::new(),
+            home: Some(self.temp.path().join("home")),
+            global_config: None,
+            overrides: BTreeMap::new(),
+            default_registry_cache: None,
+        }
+    }
+
     /// Engine options for this project: the loopback registry, the temp cache, the recording
-    /// reporter, and `resolved` URLs kept in the lockfile.
+    /// reporter, `resolved` URLs kept in the lockfile, and [`sources`](Self::sources).
     pub fn options(&self) -> InstallOptions {
         let mut options = InstallOptions::new(&self.root);
+        options.sources = Some(self.sources());
         options.registry = Some(self.registry.url());
         options.cache_dir = Some(self.cache.clone());
         options

@@ -17,6 +17,8 @@ pub struct Pkg {
     pub files: Vec<(String, Vec<u8>, bool)>,
     /// Publish without `integrity` (only `shasum`), like very old packages.
     pub no_integrity: bool,
+    /// The publish time the packument's `time` map gives (ISO 8601), if any.
+    pub published: Option<String>,
 }
 
 impl Pkg {
@@ -33,7 +35,14 @@ impl Pkg {
                 false,
             )],
             no_integrity: false,
+            published: None,
         }
+    }
+
+    /// Sets the publish time (`2020-01-01T00:00:00.000Z`).
+    pub fn published(mut self, time: &str) -> Pkg {
+        self.published = Some(time.into());
+        self
     }
 
     /// Sets a package.json field.

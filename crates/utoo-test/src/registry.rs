@@ -44,8 +44,15 @@ struct State {
     tarballs: BTreeMap<String, Vec<u8>>,
     faults: Vec<(String, Fault)>,
     requests: Vec<String>,
+    /// Each request's path and `Authorization` header.
+    authorizations: Vec<(String, Option<String>)>,
+    /// Where packuments say tarballs are (`http://host:port`); this server by default.
+    tarball_origin: Option<String>,
     not_modified: usize,
     released: bool,
+    /// Requests being answered now, and the most there ever were at once.
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 /// An npm registry on 127.0.0.1 (random port) serving fixture packages.
@@ -92,15 +99,16 @@ impl Registry {
                 .get(name)
                 .and_then(|b| serde_json::from_slice(b).ok())
                 .unwrap_or_else(|| json!({"name": name, "dist-tags": {}, "versions": {}}));
+            let origin = state
+                .tarball_origin
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.addr));
             for p in versions {
                 let tgz = p.tarball();
                 let tar_path = format!("/{name}/-/{base}-{}.tgz", p.version);
                 let mut manifest = p.package_json();
                 let mut dist = Map::new();
-                dist.insert(
-                    "tarball".into(),
-                    json!(format!("http://{}{tar_path}", self.addr)),
-                );
+                dist.insert("tarball".into(), json!(format!("{origin}{tar_path}")));
                 let sha1 = IntegrityOpts::new()
                     .algorithm(Algorithm::Sha1)
                     .chain(&tgz)
@@ -115,6 +123,12 @@ impl Registry {
                 }
                 manifest["dist"] = Value::Object(dist);
                 doc["versions"][&p.version] = manifest;
+                if let Some(time) = &p.published {
+                    if doc.get("time").is_none() {
+                        doc["time"] = json!({});
+                    }
+                    doc["time"][&p.version] = json!(time);
+                }
                 doc["dist-tags"]["latest"] = json!(p.version);
                 state.tarballs.insert(tar_path, tgz);
             }
@@ -139,6 +153,27 @@ impl Registry {
             name.into(),
             serde_json::to_vec(&doc).expect("JSON serialises"),
         );
+    }
+
+    /// Makes the packuments of packages published from now on name tarball URLs on
+    /// `other` (another loopback registry that serves the same packages).
+    pub fn serve_tarballs_from(&self, other: &Registry) {
+        self.state.lock().expect("registry state").tarball_origin =
+            Some(other.url().trim_end_matches('/').to_owned());
+    }
+
+    /// Every request's path with the `Authorization` header it carried, in order.
+    pub fn authorizations(&self) -> Vec<(String, Option<String>)> {
+        self.state
+            .lock()
+            .expect("registry state")
+            .authorizations
+            .clone()
+    }
+
+    /// The most requests this server was answering at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.lock().expect("registry state").max_in_flight
     }
 
     /// Injects `fault` into the answers to requests whose path contains `path_contains`.
@@ -202,6 +237,20 @@ async fn handle(
     req: Request<Incoming>,
     state: Arc<Mutex<State>>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    {
+        let mut s = state.lock().expect("registry state");
+        s.in_flight += 1;
+        s.max_in_flight = s.max_in_flight.max(s.in_flight);
+    }
+    let response = serve_one(req, state.clone()).await;
+    state.lock().expect("registry state").in_flight -= 1;
+    response
+}
+
+async fn serve_one(
+    req: Request<Incoming>,
+    state: Arc<Mutex<State>>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     // `@scope%2fname` and `@scope/name` are the same packument.
     let path = req.uri().path().replace("%2f", "/").replace("%2F", "/");
     let if_none_match = req
@@ -209,6 +258,16 @@ async fn handle(
         .get("if-none-match")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let authorization = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    state
+        .lock()
+        .expect("registry state")
+        .authorizations
+        .push((path.clone(), authorization));
     let (body, fault) = lookup(&state, &path);
     match fault {
         Some(Fault::Status { status, .. }) => {
