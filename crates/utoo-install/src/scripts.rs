@@ -21,7 +21,7 @@ pub(crate) struct DependencyScripts<'a> {
 
 impl DependencyScripts<'_> {
     /// Runs them; returns how many scripts ran.
-    pub async fn run(self, ctx: &Context) -> Result<u64, InstallError> {
+    pub(crate) async fn run(self, ctx: &Context) -> Result<u64, InstallError> {
         if !ctx.runs_scripts() {
             return Ok(0);
         }
@@ -31,7 +31,7 @@ impl DependencyScripts<'_> {
         }
         self.order(&mut jobs);
         let _phase = ctx.events.phase(Phase::Scripts);
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         let jobs = jobs.into_iter().map(|(_, job)| job).collect();
         let outcome = run_jobs(Arc::new(script_env(ctx)), jobs, cores, &ctx.events).await?;
         Ok(outcome.ran)
@@ -112,7 +112,7 @@ pub(crate) struct RootScripts<'a> {
 
 impl RootScripts<'_> {
     /// Runs them; returns how many scripts ran.
-    pub async fn run(self, ctx: &Context) -> Result<u64, InstallError> {
+    pub(crate) async fn run(self, ctx: &Context) -> Result<u64, InstallError> {
         if !ctx.runs_scripts() {
             return Ok(0);
         }
