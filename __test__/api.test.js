@@ -193,3 +193,24 @@ test('omit: ["dev"] keeps dev packages off the disk and in the lockfile', async 
   assert.equal(lock.packages['node_modules/other'].dev, true)
   project.cleanup()
 })
+
+test('a panic inside the engine rejects with EINTERNAL and the process lives on', async () => {
+  const project = makeProject({ dependencies: { words: '1.1.0' } })
+  for (const point of ['plan', 'link']) {
+    process.env.UTOO_FAILPOINT = point
+    try {
+      await assert.rejects(install(options(project)), (err) => {
+        assert.equal(err.code, 'EINTERNAL', `${point}: ${err.message}`)
+        assert.match(err.message, /bug in utoo/)
+        return true
+      })
+    } finally {
+      delete process.env.UTOO_FAILPOINT
+    }
+  }
+  // Same process, same project: the next install repairs what the failed one left.
+  const summary = await install(options(project))
+  assert.equal(summary.packages, 1)
+  assert.equal(require(path.join(project.dir, 'node_modules', 'words', 'package.json')).version, '1.1.0')
+  project.cleanup()
+})

@@ -13,6 +13,7 @@ mod diff;
 mod edit;
 mod engines;
 mod error;
+mod failpoint;
 mod lock;
 mod lockfiles;
 mod node;

@@ -21,12 +21,28 @@ use crate::{edit, noop, InstallError, InstallOptions, Mode};
 
 /// Installs the project in `options.cwd` (`install`, `ci` or `--lockfile-only`, per
 /// `options.mode`). Cancelling `options.cancel` stops it with [`InstallError::Cancelled`].
+///
+/// The run is a task of its own, so a panic anywhere in the engine (a bug) comes back as
+/// [`InstallError::Internal`] (EINTERNAL) instead of unwinding into the caller, which may be
+/// the event loop of the Node process that embeds utoo.
 pub async fn install(options: InstallOptions) -> Result<InstallSummary, InstallError> {
     let cancel = options.cancel.clone();
+    let mut task = AbortOnDrop(tokio::spawn(run(options)));
     tokio::select! {
         biased;
         () = cancel.cancelled() => Err(InstallError::Cancelled),
-        result = run(options) => result,
+        joined = &mut task.0 => joined.unwrap_or_else(|e| Err(InstallError::Internal {
+            what: format!("the install ({e})"),
+        })),
+    }
+}
+
+// Dropping `install`'s future (or cancelling it) stops the run, as when it ran inline.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
