@@ -1,5 +1,6 @@
 use serde_json::{Map, Value};
-use utoo_manifest::{Spec, VersionReq};
+use utoo_manifest::{Spec, SpecError, VersionReq};
+use utoo_resolver::SourceError;
 
 use crate::context::Context;
 use crate::project::Project;
@@ -114,7 +115,7 @@ fn split_spec(raw: &str) -> Result<(String, String), InstallError> {
     if !valid {
         return Err(InstallError::BadSpec {
             spec: raw.into(),
-            reason: "expected `name`, `name@range` or `@scope/name@range`".into(),
+            reason: "expected `name`, `name@range` or `@scope/name@range`",
         });
     }
     Ok((name.to_owned(), spec.to_owned()))
@@ -127,12 +128,12 @@ async fn saved_spec(
     spec: &str,
     exact: bool,
 ) -> Result<String, InstallError> {
-    let parsed = Spec::parse(name, if spec.is_empty() { "latest" } else { spec }).map_err(|e| {
-        InstallError::BadSpec {
+    let parsed = Spec::parse(name, if spec.is_empty() { "latest" } else { spec }).map_err(
+        |SpecError::Invalid { reason, .. }| InstallError::BadSpec {
             spec: spec.into(),
-            reason: e.to_string(),
-        }
-    })?;
+            reason,
+        },
+    )?;
     let (real, req) = match parsed {
         Spec::Registry { name: real, req } => (real, req),
         Spec::Unsupported { .. } => return Ok(spec.to_owned()),
@@ -145,8 +146,7 @@ async fn saved_spec(
         InstallError::Resolve(utoo_resolver::ResolveError::Fetch {
             name: real.clone(),
             required_by: "`utoo add`".into(),
-            code: e.code(),
-            message: e.to_string(),
+            source: SourceError::new(e.code(), e),
         })
     })?;
     let Some(picked) = packument.pick(&req, ctx.node_version().await) else {

@@ -12,6 +12,7 @@ mod context;
 mod diff;
 mod edit;
 mod error;
+mod hint;
 mod lockfiles;
 mod node;
 mod noop;

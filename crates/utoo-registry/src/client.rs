@@ -200,12 +200,9 @@ impl RegistryClient {
         let response = self.send_with_retries(url, HeaderMap::new()).await?;
         let content_length = response.content_length();
         let owned_url = url.to_owned();
-        let body = response.bytes_stream().map(move |chunk| {
-            chunk.map_err(|source| RegistryError::Network {
-                url: owned_url.clone(),
-                source,
-            })
-        });
+        let body = response
+            .bytes_stream()
+            .map(move |chunk| chunk.map_err(|source| RegistryError::network(&owned_url, source)));
         Ok(TarballResponse {
             content_length,
             body: Box::new(body),
@@ -248,10 +245,7 @@ impl RegistryClient {
         let response = request
             .send()
             .await
-            .map_err(|source| RegistryError::Network {
-                url: url.to_owned(),
-                source,
-            })?;
+            .map_err(|source| RegistryError::network(url, source))?;
         match response.status() {
             status if status.is_success() || status == StatusCode::NOT_MODIFIED => Ok(response),
             status => Err(RegistryError::Status {
@@ -282,12 +276,7 @@ impl RegistryClient {
                     headers.remove(IF_MODIFIED_SINCE);
                     response = self.send_with_retries(url, headers).await?;
                 }
-                Err(source) => {
-                    return Err(RegistryError::Network {
-                        url: url.to_owned(),
-                        source,
-                    })
-                }
+                Err(source) => return Err(RegistryError::network(url, source)),
             }
         }
     }

@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use flate2::read::GzDecoder;
 use tar::EntryType;
+use utoo_events::ErrorCode;
 
 /// Why an extraction failed; what was written so far is left for the caller to remove.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +29,13 @@ pub enum TarballError {
         /// The entry's path as stored.
         entry: String,
     },
+}
+
+impl TarballError {
+    /// The stable code (`err.code` in JS).
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::Tarball
+    }
 }
 
 /// What an extraction wrote.
