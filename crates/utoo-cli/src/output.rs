@@ -34,7 +34,11 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
         }
     };
     let mut options = engine_options(&cli, cwd, node_version);
-    let kind = reporter_kind(cli.global.reporter);
+    let kind = if cli.global.json {
+        ReporterKind::Ndjson
+    } else {
+        reporter_kind(cli.global.reporter)
+    };
     let bar = (kind == ReporterKind::Bar).then(|| Arc::new(BarReporter::new()));
     options.reporter = match (kind, &bar) {
         (ReporterKind::Bar, Some(bar)) => bar.clone(),

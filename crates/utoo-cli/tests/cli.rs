@@ -161,11 +161,12 @@ async fn snapshot_peer_conflict() {
     assert_snapshot!(ctx.render_output(&utoo(&ctx, &["install"])));
 }
 
-/// With `--reporter ndjson` the failure is the stream's last line, as the summary would be.
+/// With `--json` (`--reporter ndjson`) the failure is the stream's last line, as the summary
+/// would be.
 #[tokio::test(flavor = "multi_thread")]
 async fn snapshot_ndjson_error() {
     let ctx = TestContext::new(&packages(), json!({"dependencies": {"nope": "1.0.0"}})).await;
-    let mut output = utoo(&ctx, &["install", "--reporter", "ndjson"]);
+    let mut output = utoo(&ctx, &["install", "--json"]);
     let stdout = String::from_utf8(output.stdout).unwrap();
     let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     output.stdout = (serde_json::to_string_pretty(&last).unwrap() + "\n").into_bytes();
