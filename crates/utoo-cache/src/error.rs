@@ -43,6 +43,13 @@ pub enum CacheError {
         #[source]
         source: TarballError,
     },
+    /// The extraction worker panicked (a bug in utoo); the staging folder is left to the
+    /// stale-tmp sweep.
+    #[error("internal error: the extraction of `{package}` panicked")]
+    WorkerPanicked {
+        /// `name@version`.
+        package: String,
+    },
     /// Reading or writing the cache folder failed.
     #[error("cache I/O failed at `{path}`")]
     Io {
@@ -62,6 +69,7 @@ impl CacheError {
             CacheError::Integrity { .. } | CacheError::BadIntegrity { .. } => ErrorCode::Integrity,
             CacheError::Extract { source, .. } => source.code(),
             CacheError::Io { .. } => ErrorCode::Io,
+            CacheError::WorkerPanicked { .. } => ErrorCode::Internal,
         }
     }
 

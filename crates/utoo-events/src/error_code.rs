@@ -50,6 +50,7 @@ error_codes! {
     UnsupportedProtocol => "EUNSUPPORTEDPROTOCOL", "A `file:`, `link:`, git, tarball-URL or `workspace:` spec, which utoo does not install yet.";
     InvalidSpec => "EINVALIDSPEC", "A dependency spec or a package argument cannot be parsed.";
     BadPlatform => "EBADPLATFORM", "A required package does not support this OS, CPU or libc.";
+    BadEngine => "EBADENGINE", "With `engine-strict`, a required package's `engines.node` rules out this Node.";
     Integrity => "EINTEGRITY", "A tarball does not hash to its expected integrity, or the integrity is malformed.";
     Tarball => "ETARBALL", "A tarball is not a valid archive or has an entry outside its folder.";
     Network => "ENETWORK", "A registry request failed in transit: connection, TLS, timeout or a cut-off body.";
@@ -67,6 +68,7 @@ error_codes! {
     Link => "ELINK", "Placing files into node_modules failed.";
     Lifecycle => "ELIFECYCLE", "A lifecycle script exited unsuccessfully or could not start.";
     Cancelled => "ECANCELLED", "The install was cancelled (an aborted signal or Ctrl-C).";
+    Internal => "EINTERNAL", "A bug: part of the engine panicked, and the install stopped instead of the process.";
 }
 
 impl fmt::Display for ErrorCode {

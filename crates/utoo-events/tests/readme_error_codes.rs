@@ -8,10 +8,9 @@ const HEADING: &str = "## Error codes";
 
 /// The `| `CODE` | meaning |` rows under the README's heading, up to the next heading.
 fn readme_rows() -> Vec<(String, String)> {
-    let section = README
-        .split_once(HEADING)
-        .map(|(_, rest)| rest)
-        .unwrap_or_else(|| panic!("README.md has no `{HEADING}` section"));
+    let Some((_, section)) = README.split_once(HEADING) else {
+        panic!("README.md has no `{HEADING}` section");
+    };
     section
         .lines()
         .take_while(|line| !line.starts_with('#'))

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use utoo_config::{Omit, Settings};
 use utoo_linker::LinkMethod;
 use utoo_lockfile::{parent_path, LockEntry};
 use utoo_manifest::Platform;
@@ -14,16 +15,28 @@ use crate::project::Project;
 use crate::trust::HiddenLockfile;
 use crate::InstallError;
 
-/// The paths that go on disk here: all but the root, links, and optional packages for
-/// other platforms (and what is nested inside those).
+/// The paths that go on disk here: all but the root, links, the kinds `omit` leaves out,
+/// and optional packages for other platforms (and what is nested inside those).
 pub(crate) struct Target {
     pub paths: BTreeSet<String>,
     /// Optional packages left out for this platform.
     pub skipped: u64,
 }
 
+/// npm's `Node.shouldOmit`: by the flags the lockfile records (the entries stay there).
+fn omitted(entry: &LockEntry, omit: Omit) -> bool {
+    (omit.dev && entry.dev)
+        || (omit.optional && entry.optional)
+        || (omit.dev && omit.optional && entry.dev_optional)
+        || (omit.peer && entry.peer)
+}
+
 impl Target {
-    pub fn of(packages: &BTreeMap<String, LockEntry>, force: bool) -> Result<Target, InstallError> {
+    pub(crate) fn of(
+        packages: &BTreeMap<String, LockEntry>,
+        settings: &Settings,
+    ) -> Result<Target, InstallError> {
+        let force = settings.force;
         let platform = Platform::current();
         let mut paths = BTreeSet::new();
         let mut skipped_roots: Vec<String> = Vec::new();
@@ -34,6 +47,7 @@ impl Target {
             if skipped_roots
                 .iter()
                 .any(|s| path.starts_with(&format!("{s}/")))
+                || omitted(entry, settings.omit)
             {
                 continue;
             }
@@ -85,7 +99,7 @@ pub(crate) struct Diff {
 }
 
 impl Diff {
-    pub fn between(
+    pub(crate) fn between(
         ctx: &Context,
         project: &Project,
         packages: &BTreeMap<String, LockEntry>,
@@ -137,7 +151,7 @@ impl Diff {
     }
 
     /// Whether node_modules already is the target.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.place.is_empty() && matches!(&self.remove, Removal::Listed(paths) if paths.is_empty())
     }
 }

@@ -56,10 +56,19 @@ pub enum InstallError {
         cpu: Vec<String>,
         libc: Vec<String>,
     },
+    #[error("`{package}` wants node {wanted}, this is {node} (engine-strict)")]
+    BadEngine {
+        package: String,
+        wanted: String,
+        node: String,
+    },
     #[error("invalid package spec `{spec}`: {reason}")]
     BadSpec { spec: String, reason: &'static str },
     #[error("the install was cancelled")]
     Cancelled,
+    /// A panic inside the engine: a bug, reported as an error so the host process survives.
+    #[error("internal error: {what} panicked")]
+    Internal { what: String },
 }
 
 impl InstallError {
@@ -78,8 +87,10 @@ impl InstallError {
             InstallError::CiWithoutLockfile => ErrorCode::NoLock,
             InstallError::LockOutOfSync { .. } => ErrorCode::LockOutOfSync,
             InstallError::BadPlatform { .. } => ErrorCode::BadPlatform,
+            InstallError::BadEngine { .. } => ErrorCode::BadEngine,
             InstallError::BadSpec { .. } => ErrorCode::InvalidSpec,
             InstallError::Cancelled => ErrorCode::Cancelled,
+            InstallError::Internal { .. } => ErrorCode::Internal,
         }
     }
 

@@ -43,6 +43,7 @@ fn for_code(code: ErrorCode) -> Option<&'static str> {
         ErrorCode::UnsupportedProtocol => "depend on a registry version for now, or install this project with npm",
         ErrorCode::InvalidSpec => "write it as `name`, `name@range`, `name@tag` or `alias@npm:name@range`",
         ErrorCode::BadPlatform => "use --force to install it anyway, or make it an optional dependency",
+        ErrorCode::BadEngine => "use a Node that `engines.node` accepts, or --force to install anyway",
         ErrorCode::Integrity => "the cache entry or the registry's tarball is corrupt; run again to refetch (if it persists, the lockfile's integrity may be stale)",
         ErrorCode::Tarball => "the registry's tarball is damaged or unsafe; run again to refetch, and tell the package's maintainers if it persists",
         ErrorCode::Network => "check the registry URL (`npm config get registry`) and your network/proxy settings",
@@ -58,6 +59,7 @@ fn for_code(code: ErrorCode) -> Option<&'static str> {
         ErrorCode::LockOutOfSync => "run `utoo install` to update package-lock.json, then commit it",
         ErrorCode::Io | ErrorCode::Link => "check the folder's permissions and the free disk space",
         ErrorCode::Lifecycle => "the script's output is above; --ignore-scripts skips dependencies' install scripts",
+        ErrorCode::Internal => "this is a bug in utoo; please report it with the output above",
         ErrorCode::Cancelled => return None,
     })
 }
