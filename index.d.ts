@@ -12,7 +12,9 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 /**
  * Installs the dependencies of the project in `options.cwd` (default: `process.cwd()`),
  * like `npm install` (or `npm ci` with `options.ci`). Resolves with a summary; rejects with
- * an `Error` whose `code` is stable (`ETARGET`, `E404`, `EINTEGRITY`, `ECANCELLED`, ...).
+ * an `Error` whose `code` is stable (`ETARGET`, `E404`, `EINTEGRITY`, `ECANCELLED`, ...; the
+ * README lists them all), whose `hint` says what to do (or is null) and whose `cause` chain
+ * holds the reasons beneath, nearest first.
  */
 export declare function install(options?: InstallOptions): Promise<InstallSummary>
 

@@ -1,25 +1,43 @@
 use napi::bindgen_prelude::*;
-use napi::JsError;
+use utoo_install::InstallError;
 
-/// A JS `Error` carrying the engine's stable `code` and the chain of causes in `message`.
-pub(crate) fn to_js_error(env: &Env, error: &utoo_install::InstallError) -> Error {
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        message.push_str(&format!("\n  caused by: {cause}"));
-        source = cause.source();
+/// A JS `Error` with the engine's stable `code`, its `hint` (a string or null) and its
+/// reasons as a chain of `cause` Errors, nearest first (`err.cause.cause.message` ...), the
+/// way `new Error(message, { cause })` nests them.
+pub(crate) fn to_js_error(env: &Env, error: &InstallError) -> Error {
+    js_error(env, error).unwrap_or_else(|_| {
+        Error::new(
+            Status::GenericFailure,
+            format!("{}: {}", error.code(), utoo_events::one_line(error)),
+        )
+    })
+}
+
+fn js_error(env: &Env, error: &InstallError) -> Result<Error> {
+    let mut cause = None;
+    for message in utoo_events::causes(error).iter().rev() {
+        let mut next = plain_error(env, message)?;
+        if let Some(inner) = cause.take() {
+            next.set_named_property("cause", inner)?;
+        }
+        cause = Some(next);
     }
-    let code = error.code();
-    let raw = unsafe {
-        JsError::from(Error::new(Status::GenericFailure, message.clone())).into_value(env.raw())
-    };
-    let mut object = Object::from_raw(env.raw(), raw);
-    let fallback = || Error::new(Status::GenericFailure, format!("{code}: {message}"));
-    if object.set_named_property("code", code).is_err() {
-        return fallback();
+    let mut top = env.create_error(Error::new(Status::GenericFailure, error.to_string()))?;
+    top.set_named_property("code", error.code().as_str())?;
+    match error.hint() {
+        Some(hint) => top.set_named_property("hint", hint)?,
+        None => top.set_named_property("hint", Null)?,
     }
-    object
-        .into_unknown(env)
-        .map(Error::from)
-        .unwrap_or_else(|_| fallback())
+    if let Some(cause) = cause {
+        top.set_named_property("cause", cause)?;
+    }
+    top.into_unknown(env).map(Error::from)
+}
+
+/// An `Error` with only a message: napi's constructor gives every error a `code` (the
+/// status name), which on a cause would read as if it were the engine's.
+fn plain_error<'env>(env: &'env Env, message: &str) -> Result<Object<'env>> {
+    let mut error = env.create_error(Error::new(Status::GenericFailure, message.to_owned()))?;
+    error.delete_named_property("code")?;
+    Ok(error)
 }

@@ -16,7 +16,9 @@ use crate::summary::InstallSummary;
 
 /// Installs the dependencies of the project in `options.cwd` (default: `process.cwd()`),
 /// like `npm install` (or `npm ci` with `options.ci`). Resolves with a summary; rejects with
-/// an `Error` whose `code` is stable (`ETARGET`, `E404`, `EINTEGRITY`, `ECANCELLED`, ...).
+/// an `Error` whose `code` is stable (`ETARGET`, `E404`, `EINTEGRITY`, `ECANCELLED`, ...; the
+/// README lists them all), whose `hint` says what to do (or is null) and whose `cause` chain
+/// holds the reasons beneath, nearest first.
 #[napi(
     ts_args_type = "options?: InstallOptions",
     ts_return_type = "Promise<InstallSummary>"

@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 
+use utoo_events::ErrorCode;
 use utoo_registry::RegistryError;
 use utoo_tarball::TarballError;
 
@@ -61,14 +62,14 @@ pub enum CacheError {
 }
 
 impl CacheError {
-    /// The npm-style error code (`err.code` in JS); a download keeps the registry's code.
-    pub fn code(&self) -> &'static str {
+    /// The stable code (`err.code` in JS); a download keeps the registry's code.
+    pub fn code(&self) -> ErrorCode {
         match self {
             CacheError::Download { source, .. } => source.code(),
-            CacheError::Integrity { .. } | CacheError::BadIntegrity { .. } => "EINTEGRITY",
-            CacheError::Extract { .. } => "ETARBALL",
-            CacheError::Io { .. } => "EIO",
-            CacheError::WorkerPanicked { .. } => "EINTERNAL",
+            CacheError::Integrity { .. } | CacheError::BadIntegrity { .. } => ErrorCode::Integrity,
+            CacheError::Extract { source, .. } => source.code(),
+            CacheError::Io { .. } => ErrorCode::Io,
+            CacheError::WorkerPanicked { .. } => ErrorCode::Internal,
         }
     }
 

@@ -66,6 +66,10 @@ pub struct GlobalArgs {
     /// How to show progress.
     #[arg(long, global = true, value_enum, default_value_t = ReporterKind::Auto)]
     pub reporter: ReporterKind,
+    /// Machine-readable output: `--reporter ndjson` (events, then the summary or the error,
+    /// one JSON object per line on stdout).
+    #[arg(long, global = true, conflicts_with = "reporter")]
+    pub json: bool,
 }
 
 impl GlobalArgs {

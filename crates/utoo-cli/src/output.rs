@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
-use utoo_events::{NdjsonReporter, SilentReporter};
+use utoo_events::{causes, NdjsonReporter, SilentReporter};
 use utoo_install::{DepField, EditRequest, InstallError, InstallOptions, InstallSummary, Mode};
 
 use crate::args::{Cli, Command, ReporterKind, SaveArgs};
@@ -34,7 +34,11 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
         }
     };
     let mut options = engine_options(&cli, cwd, node_version);
-    let kind = reporter_kind(cli.global.reporter);
+    let kind = if cli.global.json {
+        ReporterKind::Ndjson
+    } else {
+        reporter_kind(cli.global.reporter)
+    };
     let bar = (kind == ReporterKind::Bar).then(|| Arc::new(BarReporter::new()));
     options.reporter = match (kind, &bar) {
         (ReporterKind::Bar, Some(bar)) => bar.clone(),
@@ -66,6 +70,9 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
             0
         }
         Err(error) => {
+            if kind == ReporterKind::Ndjson {
+                println!("{}", error_json(&error));
+            }
             eprintln!("{}", describe_error(&error));
             1
         }
@@ -174,15 +181,32 @@ pub(crate) fn describe(s: &InstallSummary) -> String {
     )
 }
 
-/// `error[CODE]: what failed` then each cause on its own line.
+/// `error[CODE]: what failed`, then one `caused by:` line per source down the chain, then
+/// what to do on a `hint:` line of its own.
 pub(crate) fn describe_error(error: &InstallError) -> String {
     let mut text = format!("error[{}]: {error}", error.code());
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(&format!("\n  caused by: {cause}"));
-        source = cause.source();
+    for cause in causes(error) {
+        text.push_str("\n  caused by: ");
+        text.push_str(&cause);
+    }
+    if let Some(hint) = error.hint() {
+        text.push_str("\nhint: ");
+        text.push_str(hint);
     }
     text
+}
+
+/// The NDJSON stream's last line when the install failed (the summary's twin).
+pub(crate) fn error_json(error: &InstallError) -> serde_json::Value {
+    serde_json::json!({
+        "type": "error",
+        "error": {
+            "code": error.code(),
+            "message": error.to_string(),
+            "causes": causes(error),
+            "hint": error.hint(),
+        },
+    })
 }
 
 fn init_logging() {

@@ -132,6 +132,47 @@ async fn snapshot_install_error() {
     assert_snapshot!(ctx.render_output(&utoo(&ctx, &["install"])));
 }
 
+/// A registry that refuses connections: the chain reaches the OS error, after the retries.
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_connection_refused() {
+    let ctx = TestContext::new(&packages(), json!({"dependencies": {"dep": "^1"}})).await;
+    ctx.registry.stop().await;
+    assert_snapshot!(ctx.render_output(&utoo(&ctx, &["install"])));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_missing_package() {
+    let ctx = TestContext::new(&packages(), json!({"dependencies": {"nope": "1.0.0"}})).await;
+    assert_snapshot!(ctx.render_output(&utoo(&ctx, &["install"])));
+}
+
+/// The project pins `host@^1` and depends on a plugin that peers `host@^2`.
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_peer_conflict() {
+    let ctx = TestContext::new(
+        &[
+            Pkg::new("plugin", "1.0.0").add_to("peerDependencies", "host", "^2"),
+            Pkg::new("host", "1.0.0"),
+            Pkg::new("host", "2.0.0"),
+        ],
+        json!({"dependencies": {"plugin": "1", "host": "^1"}}),
+    )
+    .await;
+    assert_snapshot!(ctx.render_output(&utoo(&ctx, &["install"])));
+}
+
+/// With `--json` (`--reporter ndjson`) the failure is the stream's last line, as the summary
+/// would be.
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_ndjson_error() {
+    let ctx = TestContext::new(&packages(), json!({"dependencies": {"nope": "1.0.0"}})).await;
+    let mut output = utoo(&ctx, &["install", "--json"]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    output.stdout = (serde_json::to_string_pretty(&last).unwrap() + "\n").into_bytes();
+    assert_snapshot!(ctx.render_output(&output));
+}
+
 /// An absent `--legacy-peer-deps` leaves the project's `.npmrc` in force; a given
 /// `--legacy-peer-deps=false` beats it.
 #[tokio::test(flavor = "multi_thread")]

@@ -5,6 +5,8 @@ use std::process::Command;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
+use utoo_events::ErrorCode;
+
 use crate::npmrc::{expand_env, parse_npmrc};
 use crate::settings::Settings;
 
@@ -21,8 +23,15 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// Nothing names a registry and npm could not be asked.
-    #[error("no registry is configured and `npm config get registry` gave no answer; set `registry=` in .npmrc or npm_config_registry")]
+    #[error("no registry is configured and `npm config get registry` gave no answer")]
     NoRegistry,
+}
+
+impl ConfigError {
+    /// The stable code (`err.code` in JS).
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::Config
+    }
 }
 
 /// Where configuration comes from. `from_env` fills it from the running process; tests fill

@@ -1,5 +1,6 @@
 use serde_json::{Map, Value};
-use utoo_manifest::{Spec, VersionReq};
+use utoo_manifest::{Spec, SpecError, VersionReq};
+use utoo_resolver::SourceError;
 
 use crate::context::Context;
 use crate::project::Project;
@@ -118,7 +119,7 @@ fn split_spec(raw: &str) -> Result<(String, String), InstallError> {
     if !valid {
         return Err(InstallError::BadSpec {
             spec: raw.into(),
-            reason: "expected `name`, `name@range` or `@scope/name@range`".into(),
+            reason: "expected `name`, `name@range` or `@scope/name@range`",
         });
     }
     Ok((name.to_owned(), spec.to_owned()))
@@ -129,12 +130,12 @@ fn split_spec(raw: &str) -> Result<(String, String), InstallError> {
 async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<String, InstallError> {
     let prefix = &ctx.settings().save_prefix;
     let exact = prefix.is_empty();
-    let parsed = Spec::parse(name, if spec.is_empty() { "latest" } else { spec }).map_err(|e| {
-        InstallError::BadSpec {
+    let parsed = Spec::parse(name, if spec.is_empty() { "latest" } else { spec }).map_err(
+        |SpecError::Invalid { reason, .. }| InstallError::BadSpec {
             spec: spec.into(),
-            reason: e.to_string(),
-        }
-    })?;
+            reason,
+        },
+    )?;
     let (real, req) = match parsed {
         Spec::Registry { name: real, req } => (real, req),
         Spec::Unsupported { .. } => return Ok(spec.to_owned()),
@@ -147,8 +148,7 @@ async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<String, Ins
         InstallError::Resolve(utoo_resolver::ResolveError::Fetch {
             name: real.clone(),
             required_by: "`utoo add`".into(),
-            code: e.code(),
-            message: e.to_string(),
+            source: SourceError::new(e.code(), e),
         })
     })?;
     let Some(picked) = packument.pick(&req, ctx.node_version().await) else {

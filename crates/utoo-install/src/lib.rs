@@ -14,6 +14,7 @@ mod edit;
 mod engines;
 mod error;
 mod failpoint;
+mod hint;
 mod lock;
 mod lockfiles;
 mod node;

@@ -204,7 +204,7 @@ impl Shared {
             Ok(f) => f,
             Err(e) if items.iter().all(|i| i.optional) => {
                 let paths = items.into_iter().map(|i| i.path).collect();
-                return Ok(GroupResult::Skipped(paths, e.to_string()));
+                return Ok(GroupResult::Skipped(paths, utoo_events::one_line(&e)));
             }
             Err(e) => return Err(InstallError::from(e)),
         };

@@ -9,10 +9,10 @@ pub(crate) struct RegistrySource(pub Packuments);
 
 impl PackumentSource for RegistrySource {
     async fn get(&self, name: &str) -> Result<Arc<Packument>, SourceError> {
-        self.0.get(name).await.map_err(|e| SourceError {
-            code: e.code(),
-            message: e.to_string(),
-        })
+        self.0
+            .get(name)
+            .await
+            .map_err(|e| SourceError::new(e.code(), e))
     }
 
     fn prefetch(&self, name: &str, req: &VersionReq) {

@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use utoo_events::ErrorCode;
+
 /// Why placing, linking or pruning failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
@@ -17,9 +19,9 @@ pub enum LinkError {
 }
 
 impl LinkError {
-    /// The npm-style error code (`err.code` in JS).
-    pub fn code(&self) -> &'static str {
-        "ELINK"
+    /// The stable code (`err.code` in JS).
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::Link
     }
 
     pub(crate) fn io(

@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
+use utoo_events::ErrorCode;
 
 use crate::format::{locale_cmp, to_npm_json};
 use crate::LockEntry;
@@ -22,7 +23,7 @@ pub enum LockError {
         source: std::io::Error,
     },
     /// The file is not JSON of a lockfile's shape.
-    #[error("`{path}` is not valid JSON; fix or delete it and run install again")]
+    #[error("`{path}` is not valid JSON")]
     Parse {
         /// The lockfile.
         path: PathBuf,
@@ -31,7 +32,7 @@ pub enum LockError {
         source: serde_json::Error,
     },
     /// A `packages` key that would place a package outside the project.
-    #[error("`{path}` has a package path `{key}` that leaves the project; the lockfile is corrupt or hostile, delete it and install again")]
+    #[error("`{path}` has a package path `{key}` that leaves the project")]
     BadPath {
         /// The lockfile.
         path: PathBuf,
@@ -50,11 +51,13 @@ pub enum LockError {
 }
 
 impl LockError {
-    /// The npm-style error code (`err.code` in JS).
-    pub fn code(&self) -> &'static str {
+    /// The stable code (`err.code` in JS).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            LockError::Parse { .. } => "EJSONPARSE",
-            _ => "EIO",
+            LockError::Parse { .. } => ErrorCode::JsonParse,
+            LockError::Read { .. } | LockError::BadPath { .. } | LockError::Write { .. } => {
+                ErrorCode::Io
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 use nodejs_semver::Range;
+use utoo_events::ErrorCode;
 
 /// What a dependency's spec string asks for (npm-package-arg's types).
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +40,13 @@ pub enum SpecError {
         /// What is wrong with it.
         reason: &'static str,
     },
+}
+
+impl SpecError {
+    /// The stable code (`err.code` in JS).
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidSpec
+    }
 }
 
 impl Spec {

@@ -278,10 +278,7 @@ impl RegistryClient {
         let body = response.bytes_stream().map(move |chunk| {
             // The stream owns the socket slot: it is free once the body is dropped.
             let _socket = &socket;
-            chunk.map_err(|source| RegistryError::Network {
-                url: owned_url.clone(),
-                source,
-            })
+            chunk.map_err(|source| RegistryError::network(&owned_url, source))
         });
         Ok(TarballResponse {
             content_length,
@@ -330,10 +327,7 @@ impl RegistryClient {
         let response = request
             .send()
             .await
-            .map_err(|source| RegistryError::Network {
-                url: url.to_owned(),
-                source,
-            })?;
+            .map_err(|source| RegistryError::network(url, source))?;
         match response.status() {
             status if status.is_success() || status == StatusCode::NOT_MODIFIED => Ok(response),
             status => Err(RegistryError::Status {
@@ -365,12 +359,7 @@ impl RegistryClient {
                     headers.remove(IF_MODIFIED_SINCE);
                     response = self.send_with_retries(url, headers).await?;
                 }
-                Err(source) => {
-                    return Err(RegistryError::Network {
-                        url: url.to_owned(),
-                        source,
-                    })
-                }
+                Err(source) => return Err(RegistryError::network(url, source)),
             }
         }
     }

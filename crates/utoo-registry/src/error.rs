@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use utoo_events::ErrorCode;
+
 /// Why a registry request failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -64,18 +66,29 @@ pub enum RegistryError {
 }
 
 impl RegistryError {
-    /// The npm-style error code (`err.code` in JS).
-    pub fn code(&self) -> &'static str {
+    /// The stable code (`err.code` in JS).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            RegistryError::NotFound { .. } => "E404",
-            RegistryError::Status { status, .. } if *status == 401 || *status == 403 => "EAUTH",
-            RegistryError::Status { .. } => "EHTTP",
-            RegistryError::Network { .. } => "ENETWORK",
-            RegistryError::Parse { .. } => "EJSONPARSE",
-            RegistryError::CaFile { .. } => "ECAFILE",
-            RegistryError::NotCached { .. } => "ENOTCACHED",
-            RegistryError::Cancelled { .. } => "ECANCELLED",
-            RegistryError::Client(_) => "ECLIENT",
+            RegistryError::NotFound { .. } => ErrorCode::NotFound,
+            RegistryError::Status {
+                status: 401 | 403, ..
+            } => ErrorCode::Auth,
+            RegistryError::Status { .. } => ErrorCode::Http,
+            RegistryError::Network { .. } => ErrorCode::Network,
+            RegistryError::Parse { .. } => ErrorCode::JsonParse,
+            RegistryError::CaFile { .. } => ErrorCode::CaFile,
+            RegistryError::NotCached { .. } => ErrorCode::NotCached,
+            RegistryError::Cancelled { .. } => ErrorCode::Cancelled,
+            RegistryError::Client(_) => ErrorCode::Client,
+        }
+    }
+
+    /// A transport failure of `url`. The message names the URL once; reqwest's own would
+    /// repeat it on the cause line (credentials in it included).
+    pub(crate) fn network(url: &str, source: reqwest::Error) -> RegistryError {
+        RegistryError::Network {
+            url: url.to_owned(),
+            source: source.without_url(),
         }
     }
 

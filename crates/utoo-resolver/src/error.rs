@@ -1,46 +1,86 @@
+use utoo_events::ErrorCode;
+
+use crate::SourceError;
+
+/// Why resolution failed. Each message names the package and what required it; what lies
+/// beneath (the registry's error, its transport error, the OS error) is the `source` chain.
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
+    /// No published version satisfies the spec.
     #[error("no version of `{name}` matches `{spec}` (required by {required_by})")]
     NoMatch {
+        /// The package.
         name: String,
+        /// The range or tag asked for.
         spec: String,
+        /// Who asked, for the message.
         required_by: String,
     },
-    #[error("could not get the packument of `{name}` (required by {required_by}): {message}")]
+    /// The packument source failed.
+    #[error("could not get the packument of `{name}` (required by {required_by})")]
     Fetch {
+        /// The package.
         name: String,
+        /// Who asked, for the message.
         required_by: String,
-        /// The registry's own code (E404, ENETWORK, ...).
-        code: &'static str,
-        message: String,
+        /// The source's error (and its code), shared with every waiter of the same fetch.
+        #[source]
+        source: SourceError,
     },
+    /// The packument has the version but its manifest does not parse.
+    #[error("the manifest of `{name}@{version}` in its packument is malformed (required by {required_by})")]
+    BadManifest {
+        /// The package.
+        name: String,
+        /// The version picked.
+        version: String,
+        /// Who asked, for the message.
+        required_by: String,
+        /// Where parsing stopped.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A spec kind utoo does not install yet.
     #[error("`{name}@{spec}` (required by {required_by}) is a {kind} dependency, which utoo does not install yet")]
     Unsupported {
+        /// The dependency's name.
         name: String,
+        /// The spec as written.
         spec: String,
+        /// Who asked, for the message.
         required_by: String,
+        /// `file`, `git`, ...
         kind: &'static str,
     },
+    /// The spec does not parse.
     #[error(transparent)]
     Spec(#[from] utoo_manifest::SpecError),
-    #[error("conflicting peer dependency: {dependent} needs {name}@{wanted}, but {found} is installed for {found_for}; retry with --legacy-peer-deps to skip installing peers, or --force")]
+    /// A peer dependency conflict that is fatal (npm's ERESOLVE).
+    #[error("conflicting peer dependency: {dependent} needs {name}@{wanted}, but {found} is installed for {found_for}")]
     PeerConflict {
+        /// The package whose peer it is.
         dependent: String,
+        /// The peer.
         name: String,
+        /// The peer range wanted.
         wanted: String,
+        /// The version that is there.
         found: String,
+        /// Who the found version is there for.
         found_for: String,
     },
 }
 
 impl ResolveError {
-    pub fn code(&self) -> &'static str {
+    /// The stable code (`err.code` in JS); a failed fetch keeps the source's code.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ResolveError::NoMatch { .. } => "ETARGET",
-            ResolveError::Fetch { code, .. } => code,
-            ResolveError::Unsupported { .. } => "EUNSUPPORTEDPROTOCOL",
-            ResolveError::Spec(_) => "EINVALIDSPEC",
-            ResolveError::PeerConflict { .. } => "ERESOLVE",
+            ResolveError::NoMatch { .. } => ErrorCode::Target,
+            ResolveError::Fetch { source, .. } => source.code,
+            ResolveError::BadManifest { .. } => ErrorCode::JsonParse,
+            ResolveError::Unsupported { .. } => ErrorCode::UnsupportedProtocol,
+            ResolveError::Spec(e) => e.code(),
+            ResolveError::PeerConflict { .. } => ErrorCode::Resolve,
         }
     }
 }

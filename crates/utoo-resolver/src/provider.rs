@@ -1,13 +1,38 @@
+use std::error::Error;
 use std::future::Future;
+use std::ops::Deref;
 use std::sync::Arc;
 
+use utoo_events::ErrorCode;
 use utoo_manifest::{DepKind, Packument, Spec, VersionReq};
 
-/// Why a packument could not be had.
+/// Why a packument could not be had: the source's own error, kept whole so its chain (down
+/// to the OS error) reaches the install's error. Shared, because every waiter of one
+/// single-flight fetch gets the same failure.
+///
+/// It derefs to that error, so as a `#[source]` the chain goes on with the error itself
+/// (which downcasts to its own type) rather than with a wrapper of it.
 #[derive(Debug, Clone)]
 pub struct SourceError {
-    pub code: &'static str,
-    pub message: String,
+    /// The source's stable code (E404, ENETWORK, ...), which the resolve error keeps.
+    pub code: ErrorCode,
+    /// The source's error.
+    pub error: Arc<dyn Error + Send + Sync>,
+}
+
+impl SourceError {
+    /// A failure coded `code`, caused by `error`.
+    pub fn new(code: ErrorCode, error: Arc<dyn Error + Send + Sync>) -> SourceError {
+        SourceError { code, error }
+    }
+}
+
+impl Deref for SourceError {
+    type Target = dyn Error + Send + Sync;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.error
+    }
 }
 
 /// Where the resolver gets packuments. `prefetch` is a hint: the resolver names every package

@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
 use nodejs_semver::Version;
-use utoo_events::{Event, Events, Phase, WarningCode};
+use utoo_events::{one_line, Event, Events, Phase, WarningCode};
 use utoo_lockfile::{calc_dep_flags, locale_cmp, LockEntry, Lockfile};
 use utoo_manifest::{DepKind, Manifest, Packument, Spec};
 
@@ -170,12 +170,12 @@ impl<S: PackumentSource> Resolver<'_, S> {
         };
         let manifest = match packument.manifest(&version) {
             Some(Ok(m)) => m,
-            Some(Err(e)) => {
-                let error = ResolveError::Fetch {
+            Some(Err(source)) => {
+                let error = ResolveError::BadManifest {
                     name: packument.name.clone(),
+                    version,
                     required_by: required_by.clone(),
-                    code: "EJSONPARSE",
-                    message: format!("the manifest of version {version} is malformed: {e}"),
+                    source,
                 };
                 return self
                     .optional_or(kind, error)
@@ -361,8 +361,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
                 let error = ResolveError::Fetch {
                     name: real,
                     required_by: required_by.into(),
-                    code: e.code,
-                    message: e.message,
+                    source: e,
                 };
                 return self.optional_or(kind, error);
             }
@@ -396,7 +395,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
         if kind.is_optional() {
             self.events.warn(
                 WarningCode::OptionalSkipped,
-                format!("skipping optional dependency: {error}"),
+                format!("skipping optional dependency: {}", one_line(&error)),
             );
             Ok(None)
         } else {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Map, Value};
-use utoo_events::{Events, SilentReporter};
+use utoo_events::{ErrorCode, Events, SilentReporter};
 use utoo_lockfile::Lockfile;
 use utoo_manifest::{Manifest, Packument, VersionReq};
 use utoo_resolver::{PackumentSource, ResolveError, ResolveOptions, SourceError};
@@ -163,7 +163,7 @@ impl Case {
                 Err(err) => err,
             };
             if let Some(code) = error.get("code").and_then(Value::as_str) {
-                if err.code() != code {
+                if err.code().as_str() != code {
                     return Err(format!("error code {}, wanted {code}: {err}", err.code()));
                 }
             }
@@ -375,9 +375,10 @@ fn highest<'a>(name: &str, versions: impl Iterator<Item = &'a String>) -> Result
 
 impl PackumentSource for Fixtures {
     async fn get(&self, name: &str) -> Result<Arc<Packument>, SourceError> {
-        self.0.get(name).cloned().ok_or(SourceError {
-            code: "E404",
-            message: format!("{name} not found"),
+        self.0.get(name).cloned().ok_or_else(|| {
+            let missing =
+                std::io::Error::new(std::io::ErrorKind::NotFound, format!("{name} not found"));
+            SourceError::new(ErrorCode::NotFound, Arc::new(missing))
         })
     }
     fn prefetch(&self, _name: &str, _req: &VersionReq) {}

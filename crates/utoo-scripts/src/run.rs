@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::Semaphore;
-use utoo_events::{Event, Events, WarningCode};
+use utoo_events::{one_line, ErrorCode, Event, Events, WarningCode};
 
 use crate::{ScriptEnv, ScriptJob};
 
@@ -43,9 +43,9 @@ pub enum ScriptError {
 }
 
 impl ScriptError {
-    /// The npm-style error code (`err.code` in JS).
-    pub fn code(&self) -> &'static str {
-        "ELIFECYCLE"
+    /// The stable code (`err.code` in JS).
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::Lifecycle
     }
 }
 
@@ -198,9 +198,9 @@ pub async fn run_jobs(
                     if optional {
                         events.warn(
                             WarningCode::OptionalScriptFailed,
-                            format!("optional dependency failed, continuing: {e}"),
+                            format!("optional dependency failed, continuing: {}", one_line(&e)),
                         );
-                        outcome.optional_failures.push((package, e.to_string()));
+                        outcome.optional_failures.push((package, one_line(&e)));
                     } else if first_error.is_none() {
                         first_error = Some(e);
                     }

@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use flate2::read::GzDecoder;
 use tar::EntryType;
+use utoo_events::ErrorCode;
 
 /// Why an extraction failed; what was written so far is left for the caller to remove.
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +84,13 @@ impl<R: Read> Read for Capped<R> {
             return Err(io::Error::other("inflated size cap exceeded"));
         }
         Ok(n)
+    }
+}
+
+impl TarballError {
+    /// The stable code (`err.code` in JS).
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::Tarball
     }
 }
 

@@ -59,7 +59,7 @@ struct State {
 pub struct Registry {
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
-    _server: tokio::task::JoinHandle<()>,
+    server: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Registry {
@@ -74,7 +74,7 @@ impl Registry {
         let registry = Registry {
             addr,
             state: state.clone(),
-            _server: tokio::spawn(serve(listener, state)),
+            server: Mutex::new(Some(tokio::spawn(serve(listener, state)))),
         };
         registry.publish(packages);
         registry
@@ -83,6 +83,17 @@ impl Registry {
     /// The registry URL, with its trailing slash.
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
+    }
+
+    /// Stops listening: connections to [`url`](Registry::url) are refused from then on, the
+    /// way an unreachable registry fails.
+    pub async fn stop(&self) {
+        let server = self.server.lock().expect("registry server").take();
+        if let Some(server) = server {
+            server.abort();
+            // Awaiting the aborted task makes sure its listener is closed.
+            let _ = server.await;
+        }
     }
 
     /// Adds packages (and rebuilds their packuments).

@@ -90,7 +90,7 @@ async fn packuments_are_cached_revalidated_and_usable_offline() {
     );
     p.write_package_json(json!({"dependencies": {"left": "^1", "right": "^1"}}));
     let err = utoo_install::install(options).await.unwrap_err();
-    assert_eq!(err.code(), "ENOTCACHED", "{err}");
+    assert_eq!(err.code().as_str(), "ENOTCACHED", "{err}");
 }
 
 #[tokio::test]

@@ -1,8 +1,12 @@
 //! What goes wrong: registry faults, corrupt bytes, cancellation, bad input.
 
+use std::error::Error;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use utoo_install::InstallError;
+use utoo_registry::RegistryError;
+use utoo_resolver::ResolveError;
 use utoo_test::{Fault, Pkg, TestContext};
 
 use crate::{basic_packages, walk_count};
@@ -50,7 +54,7 @@ async fn integrity_mismatch_fails_and_leaves_no_cache_entry() {
     .await;
     p.registry.fault("shared-2.0.0.tgz", Fault::Corrupt);
     let err = p.install().await.unwrap_err();
-    assert_eq!(err.code(), "EINTEGRITY");
+    assert_eq!(err.code().as_str(), "EINTEGRITY");
     let message = format!(
         "{err}: {}",
         std::error::Error::source(&err)
@@ -73,7 +77,7 @@ async fn a_gzip_bomb_is_etarball_with_nothing_cached_or_placed() {
     let mut options = p.options();
     options.tarball_limits.max_bytes = 1 << 20;
     let err = utoo_install::install(options).await.unwrap_err();
-    assert_eq!(err.code(), "ETARBALL");
+    assert_eq!(err.code().as_str(), "ETARBALL");
     let chain = format!("{err:?}");
     assert!(chain.contains("TooLarge"), "{chain}");
     assert_eq!(
@@ -124,7 +128,10 @@ async fn cancellation_stops_with_ecancelled_and_next_run_repairs() {
     let run = tokio::spawn(utoo_install::install(options));
     tokio::time::sleep(Duration::from_millis(150)).await;
     cancel.cancel();
-    assert_eq!(run.await.unwrap().unwrap_err().code(), "ECANCELLED");
+    assert_eq!(
+        run.await.unwrap().unwrap_err().code().as_str(),
+        "ECANCELLED"
+    );
     let summary = p.install().await.unwrap();
     assert_eq!(summary.packages, 10);
     for i in 0..10 {
@@ -139,13 +146,44 @@ async fn cancellation_stops_with_ecancelled_and_next_run_repairs() {
 async fn bad_input_has_clear_codes() {
     let p = TestContext::new(&basic_packages(), json!({"dependencies": {"left": "^9"}})).await;
     let err = p.install().await.unwrap_err();
-    assert_eq!(err.code(), "ETARGET");
+    assert_eq!(err.code().as_str(), "ETARGET");
     p.write_package_json(json!({"dependencies": {"nope": "1"}}));
-    assert_eq!(p.install().await.unwrap_err().code(), "E404");
+    assert_eq!(p.install().await.unwrap_err().code().as_str(), "E404");
     std::fs::write(p.root().join("package.json"), "{ not json").unwrap();
-    assert_eq!(p.install().await.unwrap_err().code(), "EJSONPARSE");
+    assert_eq!(p.install().await.unwrap_err().code().as_str(), "EJSONPARSE");
     std::fs::remove_file(p.root().join("package.json")).unwrap();
-    assert_eq!(p.install().await.unwrap_err().code(), "ENOPACKAGEJSON");
+    assert_eq!(
+        p.install().await.unwrap_err().code().as_str(),
+        "ENOPACKAGEJSON"
+    );
+}
+
+/// An unreachable registry: every layer keeps the one below as its `source`, down to the
+/// OS's refusal, so a front end can print (or hand JS) the whole reason.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_connection_keeps_its_cause_down_to_the_os_error() {
+    let p = TestContext::new(&basic_packages(), json!({"dependencies": {"left": "^1"}})).await;
+    p.registry.stop().await;
+    let err = p.install().await.unwrap_err();
+    assert_eq!(err.code().as_str(), "ENETWORK", "{err}");
+    assert!(
+        matches!(err, InstallError::Resolve(ResolveError::Fetch { .. })),
+        "{err:?}"
+    );
+    let chain: Vec<&(dyn Error + 'static)> =
+        std::iter::successors(err.source(), |&e| e.source()).collect();
+    assert!(
+        chain
+            .iter()
+            .any(|e| matches!(e.downcast_ref(), Some(RegistryError::Network { .. }))),
+        "no registry error in {chain:?}"
+    );
+    let os = chain
+        .iter()
+        .find_map(|e| e.downcast_ref::<std::io::Error>())
+        .unwrap_or_else(|| panic!("no OS error in {chain:?}"));
+    assert_eq!(os.kind(), std::io::ErrorKind::ConnectionRefused);
+    assert!(err.hint().unwrap().contains("network"));
 }
 
 #[tokio::test]
@@ -161,7 +199,7 @@ async fn dependency_names_that_would_leave_node_modules_are_refused() {
     ] {
         let p = TestContext::new(&packages, manifest).await;
         let err = p.install().await.unwrap_err();
-        assert_eq!(err.code(), "EINVALIDSPEC", "{name}: {err}");
+        assert_eq!(err.code().as_str(), "EINVALIDSPEC", "{name}: {err}");
         let outside = p.root().parent().unwrap();
         assert!(!outside.join("escaped").exists(), "{name}");
         assert!(!p.root().join("escaped").exists(), "{name}");
