@@ -15,6 +15,7 @@ mod error;
 mod lockfiles;
 mod node;
 mod noop;
+mod optional_set;
 mod options;
 mod package;
 mod pipeline;
