@@ -172,8 +172,16 @@ impl<S: PackumentSource> Resolver<'_, S> {
         let target = hoist_target(tree, base, name, &manifest, &edges);
         self.warn_about(&manifest);
         self.prefetch_edges(&edges);
-        self.place_with_peers(tree, target, id, name, &manifest, edges)
-            .await
+        match target {
+            Hoist::Under(level) => {
+                self.place_with_peers(tree, level, id, name, &manifest, edges)
+                    .await
+            }
+            Hoist::Replace(current) => {
+                tree.replace(current, &manifest, edges);
+                Ok(vec![current])
+            }
+        }
     }
 
     /// What is already there for the edge: a satisfying copy (nothing to do), a wrong peer
@@ -328,17 +336,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
         let Some((packument, version)) = self.pick(name, spec, kind, &required_by).await? else {
             return Ok(false);
         };
-        let users = tree.dependents.get(name).cloned().unwrap_or_default();
-        let all_ok = users.iter().all(|&user| {
-            tree.nodes[user]
-                .edges
-                .iter()
-                .filter(|(n, _, _)| n == name)
-                .all(|(_, s, k)| {
-                    tree.lookup(tree.resolve_base(user, *k), name) != Some(found)
-                        || satisfies(name, s, &packument.name, &version)
-                })
-        });
+        let all_ok = tree.users_accept(found, name, &packument.name, &version);
         let Some(Ok(manifest)) = packument.manifest(&version) else {
             return Ok(false);
         };
@@ -526,27 +524,55 @@ fn dependency_edges(manifest: &Manifest) -> Vec<(String, String, DepKind)> {
         .collect()
 }
 
-/// The highest level from `base` up that can take `name`: walking up while the next level
-/// has no other version of it, no copy below it would be hidden, and the package's peers
-/// resolve correctly from there.
+/// Where a package goes: into a level's node_modules, or in place of another version.
+enum Hoist {
+    Under(NodeId),
+    Replace(NodeId),
+}
+
+/// The highest place from `base` up that can take `name` (the last that is no conflict, as
+/// arborist's place-dep walks): a level with no copy of it where no copy below would be
+/// hidden, or one whose copy it can replace; and the package's peers resolve there.
 fn hoist_target(
     tree: &Tree,
     base: NodeId,
     name: &str,
     manifest: &Manifest,
     edges: &[(String, String, DepKind)],
-) -> NodeId {
-    let mut target = base;
-    while let Some(up) = tree.nodes[target].parent {
-        if tree.nodes[up].children.contains_key(name)
-            || tree.would_shadow(up, name, &manifest.name, &manifest.version)
-            || !peers_fit(tree, up, edges)
-        {
+) -> Hoist {
+    let mut target = Hoist::Under(base);
+    let mut level = base;
+    while let Some(up) = tree.nodes[level].parent {
+        let fits = match tree.nodes[up].children.get(name) {
+            Some(&current) => can_replace(tree, current, name, manifest),
+            None => !tree.would_shadow(up, name, &manifest.name, &manifest.version),
+        };
+        if !fits || !peers_fit(tree, up, edges) {
             break;
         }
-        target = up;
+        target = match tree.nodes[up].children.get(name) {
+            Some(&current) => Hoist::Replace(current),
+            None => Hoist::Under(up),
+        };
+        level = up;
     }
     target
+}
+
+/// Arborist's REPLACE of a placed package by another version of it: the same package, not
+/// older, and every edge that resolves to the placed one accepts it.
+fn can_replace(tree: &Tree, current: NodeId, name: &str, manifest: &Manifest) -> bool {
+    let placed = &tree.nodes[current];
+    let newer = match (
+        Version::parse(&manifest.version),
+        Version::parse(&placed.version),
+    ) {
+        (Ok(new), Ok(old)) => new >= old,
+        _ => false,
+    };
+    placed.real_name == manifest.name
+        && newer
+        && tree.users_accept(current, name, &manifest.name, &manifest.version)
 }
 
 /// Whether every peer in `edges` resolves to a satisfying copy (or to nothing yet) from `level`.
