@@ -14,7 +14,11 @@ function pkg(name, version, manifest = {}, files = {}) {
   return { name, version, manifest, files }
 }
 
-async function startRegistry(packages) {
+/**
+ * startRegistry(packages, { distTags: { name: { next: '2.0.0-beta.1' } } }): `latest` is the
+ * last version listed unless distTags says otherwise.
+ */
+async function startRegistry(packages, { distTags = {} } = {}) {
   const packuments = new Map()
   const tarballs = new Map()
   const requests = []
@@ -52,6 +56,9 @@ async function startRegistry(packages) {
     doc.versions[p.version] = { ...manifest, dist: { tarball: url + tarPath.slice(1), integrity, shasum } }
     doc['dist-tags'].latest = p.version
     packuments.set(p.name, doc)
+  }
+  for (const [name, tags] of Object.entries(distTags)) {
+    Object.assign(packuments.get(name)['dist-tags'], tags)
   }
   return {
     url,
