@@ -115,6 +115,12 @@ before(async () => {
     pkg('lagging', '2.0.0'),
     pkg('lagging', '3.0.0-rc.1'),
     pkg('pre-user', '1.0.0', { dependencies: { lagging: '^3.0.0-rc.0' } }),
+    // A package whose peer conflicts with the root's pin: it nests with its own peer.
+    pkg('old-host-user', '1.0.0', { dependencies: { plugin: '1' } }),
+    // Optional and required at once; install scripts, deprecations.
+    pkg('both-ways', '1.0.0', { dependencies: { common: '^1', opt: '^1' }, optionalDependencies: { opt: '^1' } }),
+    pkg('scripted', '1.0.0', { scripts: { postinstall: 'node -e 0' }, dependencies: { 'old-api': '^1' } }),
+    pkg('old-api', '1.0.0', { deprecated: 'use new-api' }),
   ], {
     distTags: {
       tagged: { next: '2.0.0-beta.1' },
@@ -180,6 +186,15 @@ const shapes = {
   'dev optional flags': { dependencies: { '@scope/thing': '1' }, devDependencies: { devtool: '1' }, optionalDependencies: { opt: '1' } },
   'platform optionals': { dependencies: { native: '1' } },
   'platform optionals with dependencies': { dependencies: { binding: '1', other: '1' }, optionalDependencies: { 'wasm-plugin': '1' } },
+  'a peer conflict below the root nests with its dependent': { dependencies: { host: '3', 'old-host-user': '1' } },
+  'optional and required at once': { dependencies: { 'both-ways': '1', opt: '1' }, optionalDependencies: { opt: '1' } },
+  'install scripts and deprecations': { dependencies: { scripted: '1' } },
+  "a dev dependency's peer beside a prod pin": { dependencies: { host: '~2.1.0' }, devDependencies: { plugin: '1', '@aaa/loose-plugin': '1' } },
+  'a project mixing all of it': {
+    dependencies: { left: '^1', right: '^1', a: '1', b: '^2', tool: '1', plugin: '1', '@scope/thing': '1', binding: '1', other: '1', 'pre-user': '1' },
+    devDependencies: { devtool: '1', 'bundler-plugin': '1', bundler: 'npm:bundler-fork@^6', 'chain-a': '1' },
+    optionalDependencies: { 'wasm-plugin': '1', opt: '1' },
+  },
   'aliases and tags': { dependencies: { renamed: 'npm:shared@^2', tagged: 'latest' } },
   'dist-tags and prereleases': { dependencies: { tagged: 'next', lagging: '*', 'pre-user': '1' }, devDependencies: { 'renamed-next': 'npm:lagging@next' } },
 }
