@@ -24,6 +24,10 @@ export interface InstallOptions {
   registry?: string
   /** Cache folder (default: `$UTOO_CACHE_DIR`, else the user cache folder). */
   cacheDir?: string
+  /**
+   * npm's `ignore-scripts`. Like every setting here, unset leaves npm's config chain
+   * (`.npmrc`, `npm_config_*`) in force.
+   */
   ignoreScripts?: boolean
   /** Use cached packuments without revalidating them. */
   preferOffline?: boolean
@@ -33,6 +37,8 @@ export interface InstallOptions {
   ci?: boolean
   legacyPeerDeps?: boolean
   force?: boolean
+  /** Dependency kinds left off the disk (`["dev"]`); they stay in the lockfile. */
+  omit?: Array<string>
   /** npm config keys, as on npm's command line (`{ "omit-lockfile-registry-resolved": "false" }`). */
   config?: Record<string, string>
   /** Called with progress events; throttled, and never keeps the process alive. */

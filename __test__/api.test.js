@@ -4,8 +4,17 @@
 const assert = require('node:assert/strict')
 const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 const { test, before, after } = require('node:test')
+
+// The addon reads npm's configuration chain from this process: keep the developer's (and an
+// outer `npm test`'s) settings out of it.
+for (const key of Object.keys(process.env)) {
+  if (/^npm_config_/i.test(key)) delete process.env[key]
+}
+process.env.npm_config_userconfig = path.join(os.tmpdir(), 'utoo-test-no-npmrc')
+process.env.npm_config_globalconfig = path.join(os.tmpdir(), 'utoo-test-no-npmrc')
 
 const { install, resolve } = require('..')
 const { startRegistry, pkg } = require('./helpers/registry')
@@ -21,6 +30,9 @@ before(async () => {
     pkg('words', '1.1.0'),
     pkg('words', '2.0.0'),
     pkg('other', '1.0.0', { dependencies: { words: '^2.0.0' } }),
+    pkg('host', '1.0.0'),
+    pkg('host', '2.0.0'),
+    pkg('plugin', '1.0.0', { peerDependencies: { host: '^2' } }),
   ])
 })
 after(() => registry.close())
@@ -159,5 +171,25 @@ test('the promise does not block the event loop', async () => {
   await install(options(project))
   clearInterval(timer)
   assert.ok(ticks > 0, 'timers ran while installing')
+  project.cleanup()
+})
+
+test("an option left out leaves the project's .npmrc in force; one given beats it", async () => {
+  const project = makeProject({ dependencies: { host: '^1', plugin: '^1' } })
+  fs.writeFileSync(path.join(project.dir, '.npmrc'), 'legacy-peer-deps=true\n')
+  await assert.rejects(install(options(project, { legacyPeerDeps: false })), { code: 'ERESOLVE' })
+  const summary = await install(options(project))
+  assert.equal(summary.packages, 2)
+  assert.equal(readJson(path.join(project.dir, 'node_modules/host/package.json')).version, '1.0.0')
+  project.cleanup()
+})
+
+test('omit: ["dev"] keeps dev packages off the disk and in the lockfile', async () => {
+  const project = makeProject({ dependencies: { words: '^1.0.0' }, devDependencies: { other: '1.0.0' } })
+  await install(options(project, { omit: ['dev'] }))
+  assert.ok(fs.existsSync(path.join(project.dir, 'node_modules/words')))
+  assert.ok(!fs.existsSync(path.join(project.dir, 'node_modules/other')))
+  const lock = readJson(path.join(project.dir, 'package-lock.json'))
+  assert.equal(lock.packages['node_modules/other'].dev, true)
   project.cleanup()
 })

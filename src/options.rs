@@ -18,6 +18,8 @@ pub struct InstallOptions {
     pub registry: Option<String>,
     /// Cache folder (default: `$UTOO_CACHE_DIR`, else the user cache folder).
     pub cache_dir: Option<String>,
+    /// npm's `ignore-scripts`. Like every setting here, unset leaves npm's config chain
+    /// (`.npmrc`, `npm_config_*`) in force.
     pub ignore_scripts: Option<bool>,
     /// Use cached packuments without revalidating them.
     pub prefer_offline: Option<bool>,
@@ -27,6 +29,8 @@ pub struct InstallOptions {
     pub ci: Option<bool>,
     pub legacy_peer_deps: Option<bool>,
     pub force: Option<bool>,
+    /// Dependency kinds left off the disk (`["dev"]`); they stay in the lockfile.
+    pub omit: Option<Vec<String>>,
     /// npm config keys, as on npm's command line (`{ "omit-lockfile-registry-resolved": "false" }`).
     pub config: Option<std::collections::HashMap<String, String>>,
     /// Called with progress events; throttled, and never keeps the process alive.
@@ -37,6 +41,7 @@ pub struct InstallOptions {
     pub signal: Option<Object<'static>>,
 }
 
+#[derive(Clone, Copy)]
 pub(crate) enum ModeOverride {
     FromOptions,
     LockfileOnly,
@@ -56,13 +61,24 @@ impl InstallOptions {
         let mut o = utoo_install::InstallOptions::new(cwd);
         o.registry = self.registry;
         o.cache_dir = self.cache_dir.map(PathBuf::from);
-        o.ignore_scripts = self.ignore_scripts.unwrap_or(false);
-        o.prefer_offline = self.prefer_offline.unwrap_or(false);
-        o.offline = self.offline.unwrap_or(false);
-        o.legacy_peer_deps = self.legacy_peer_deps.unwrap_or(false);
-        o.force = self.force.unwrap_or(false);
         o.node_version = Some(node_version);
         o.config = self.config.unwrap_or_default().into_iter().collect();
+        // Options given are the top of npm's chain; options left out set nothing.
+        let flags = [
+            ("ignore-scripts", self.ignore_scripts),
+            ("prefer-offline", self.prefer_offline),
+            ("offline", self.offline),
+            ("legacy-peer-deps", self.legacy_peer_deps),
+            ("force", self.force),
+        ];
+        for (key, value) in flags {
+            if let Some(value) = value {
+                o.set(key, value);
+            }
+        }
+        if let Some(omit) = self.omit {
+            o.set("omit", omit.join("\n\n"));
+        }
         o.mode = match mode {
             ModeOverride::LockfileOnly => Mode::LockfileOnly,
             ModeOverride::FromOptions if self.ci.unwrap_or(false) => Mode::Ci,

@@ -15,14 +15,20 @@ function pkg(name, version, manifest = {}, files = {}) {
 }
 
 /**
- * startRegistry(packages, { distTags: { name: { next: '2.0.0-beta.1' } } }): `latest` is the
- * last version listed unless distTags says otherwise.
+ * startRegistry(packages, options): `options.delayMs`, every answer waits that long (a slow
+ * network, to stretch an install); `options.distTags`, e.g. `{ name: { next: '2.0.0-beta.1' } }`
+ * (`latest` is the last version listed unless it says otherwise).
  */
-async function startRegistry(packages, { distTags = {} } = {}) {
+async function startRegistry(packages, options = {}) {
   const packuments = new Map()
   const tarballs = new Map()
   const requests = []
+  const delayMs = options.delayMs || 0
   const server = http.createServer((req, res) => {
+    if (delayMs) setTimeout(() => answer(req, res), delayMs)
+    else answer(req, res)
+  })
+  function answer(req, res) {
     const path = decodeURIComponent(req.url.split('?')[0])
     requests.push(path)
     if (path.endsWith('.tgz') && tarballs.has(path)) {
@@ -36,7 +42,7 @@ async function startRegistry(packages, { distTags = {} } = {}) {
     }
     res.writeHead(404, { 'content-type': 'application/json' })
     res.end('{"error":"Not found"}')
-  })
+  }
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${server.address().port}/`
   for (const p of packages) {
@@ -57,7 +63,7 @@ async function startRegistry(packages, { distTags = {} } = {}) {
     doc['dist-tags'].latest = p.version
     packuments.set(p.name, doc)
   }
-  for (const [name, tags] of Object.entries(distTags)) {
+  for (const [name, tags] of Object.entries(options.distTags || {})) {
     Object.assign(packuments.get(name)['dist-tags'], tags)
   }
   return {

@@ -42,6 +42,13 @@ pub enum CacheError {
         #[source]
         source: TarballError,
     },
+    /// The extraction worker panicked (a bug in utoo); the staging folder is left to the
+    /// stale-tmp sweep.
+    #[error("internal error: the extraction of `{package}` panicked")]
+    WorkerPanicked {
+        /// `name@version`.
+        package: String,
+    },
     /// Reading or writing the cache folder failed.
     #[error("cache I/O failed at `{path}`")]
     Io {
@@ -61,6 +68,7 @@ impl CacheError {
             CacheError::Integrity { .. } | CacheError::BadIntegrity { .. } => "EINTEGRITY",
             CacheError::Extract { .. } => "ETARBALL",
             CacheError::Io { .. } => "EIO",
+            CacheError::WorkerPanicked { .. } => "EINTERNAL",
         }
     }
 

@@ -11,3 +11,4 @@ mod store;
 pub use download::PackageSource;
 pub use error::CacheError;
 pub use store::{Cache, Fetched};
+pub use utoo_tarball::Limits as TarballLimits;

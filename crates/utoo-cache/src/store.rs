@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 use ssri::Integrity;
 use utoo_manifest::{bin_entries, Manifest};
 use utoo_registry::RegistryClient;
+use utoo_tarball::Limits;
 
 use crate::download::{download, PackageSource};
 use crate::CacheError;
@@ -18,6 +19,7 @@ pub struct Cache {
     store: PathBuf,
     tmp: PathBuf,
     pool: Arc<rayon::ThreadPool>,
+    limits: Limits,
 }
 
 /// How a package got into the cache.
@@ -41,7 +43,19 @@ impl Cache {
             std::fs::create_dir_all(dir).map_err(|e| CacheError::io(dir, e))?;
         }
         sweep_stale(&tmp);
-        Ok(Cache { store, tmp, pool })
+        Ok(Cache {
+            store,
+            tmp,
+            pool,
+            limits: Limits::default(),
+        })
+    }
+
+    /// The caps every extraction into this cache runs under.
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Cache {
+        self.limits = limits;
+        self
     }
 
     /// Where the entry for this hash lives, whether or not it is there yet.
@@ -82,10 +96,15 @@ impl Cache {
         let id = source.id.clone();
         let body = downloaded.body;
         let target = final_path.clone();
+        let limits = self.limits;
         self.pool.spawn(move || {
-            let _ = tx.send(extract_and_publish(body, &tmp, &target, &id));
+            let _ = tx.send(extract_and_publish(body, &tmp, &target, &id, limits));
         });
-        rx.await.expect("extraction worker sends its result")?;
+        // The sender is dropped unsent only when the worker panicked: a bug, reported as one
+        // instead of taking the process down with it.
+        rx.await.map_err(|_| CacheError::WorkerPanicked {
+            package: source.id.clone(),
+        })??;
         Ok(Fetched {
             path: final_path,
             downloaded: downloaded.bytes,
@@ -99,6 +118,7 @@ fn extract_and_publish(
     tmp_root: &Path,
     final_path: &Path,
     id: &str,
+    limits: Limits,
 ) -> Result<(), CacheError> {
     if final_path.is_dir() {
         return Ok(());
@@ -107,12 +127,12 @@ fn extract_and_publish(
         .prefix("extract-")
         .tempdir_in(tmp_root)
         .map_err(|e| CacheError::io(tmp_root, e))?;
-    utoo_tarball::extract_tgz(body.into_reader(), staging.path()).map_err(|source| {
-        CacheError::Extract {
+    utoo_tarball::extract_tgz_with(body.into_reader(), staging.path(), limits).map_err(
+        |source| CacheError::Extract {
             package: id.to_owned(),
             source,
-        }
-    })?;
+        },
+    )?;
     make_bins_executable(staging.path());
     let parent = final_path.parent().expect("entry paths have parents");
     std::fs::create_dir_all(parent).map_err(|e| CacheError::io(parent, e))?;

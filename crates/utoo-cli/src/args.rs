@@ -1,14 +1,18 @@
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use utoo_config::LIST_SEPARATOR;
 
 /// A fast npm-compatible package installer.
 #[derive(Debug, Parser)]
 #[command(name = "utoo", version, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
+    /// The subcommand; none is `install`.
     pub command: Option<Command>,
     #[command(flatten)]
+    /// Flags every subcommand takes.
     pub global: GlobalArgs,
 }
 
@@ -24,23 +28,75 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Do not run lifecycle scripts.
-    #[arg(long, global = true)]
-    pub ignore_scripts: bool,
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub ignore_scripts: Option<bool>,
     /// Neither install nor check peer dependencies (npm's --legacy-peer-deps).
-    #[arg(long, global = true)]
-    pub legacy_peer_deps: bool,
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub legacy_peer_deps: Option<bool>,
+    /// Fail on any peer conflict, not only the project's own.
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub strict_peer_deps: Option<bool>,
     /// Use cached metadata without revalidating it.
-    #[arg(long, global = true)]
-    pub prefer_offline: bool,
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub prefer_offline: Option<bool>,
     /// Never use the network: the cache must have everything.
-    #[arg(long, global = true)]
-    pub offline: bool,
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub offline: Option<bool>,
     /// Turn peer conflicts and platform mismatches into warnings.
-    #[arg(long, global = true)]
-    pub force: bool,
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub force: Option<bool>,
+    /// Fail on packages whose `engines.node` rules out this Node.
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub engine_strict: Option<bool>,
+    /// Leave these dependency kinds off the disk (they stay in the lockfile).
+    #[arg(long, global = true, value_name = "dev|optional|peer")]
+    pub omit: Vec<String>,
+    /// Install these dependency kinds even if omitted.
+    #[arg(long, global = true, value_name = "dev|optional|peer")]
+    pub include: Vec<String>,
+    /// `--omit=dev`.
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub production: Option<bool>,
+    /// Only versions published on or before this date (ISO 8601).
+    #[arg(long, global = true, value_name = "DATE")]
+    pub before: Option<String>,
+    /// `false`: neither read nor write package-lock.json.
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub package_lock: Option<bool>,
     /// How to show progress.
     #[arg(long, global = true, value_enum, default_value_t = ReporterKind::Auto)]
     pub reporter: ReporterKind,
+}
+
+impl GlobalArgs {
+    /// The flags given, as npm config keys for the top of the chain. A flag not given is
+    /// not here, so it never hides a lower level's value.
+    pub fn config_overrides(&self) -> BTreeMap<String, String> {
+        let flags = [
+            ("ignore-scripts", self.ignore_scripts),
+            ("legacy-peer-deps", self.legacy_peer_deps),
+            ("strict-peer-deps", self.strict_peer_deps),
+            ("prefer-offline", self.prefer_offline),
+            ("offline", self.offline),
+            ("force", self.force),
+            ("engine-strict", self.engine_strict),
+            ("production", self.production),
+            ("package-lock", self.package_lock),
+        ];
+        let mut config: BTreeMap<String, String> = flags
+            .into_iter()
+            .filter_map(|(key, value)| Some((key.to_owned(), value?.to_string())))
+            .collect();
+        for (key, values) in [("omit", &self.omit), ("include", &self.include)] {
+            if !values.is_empty() {
+                config.insert(key.to_owned(), values.join(LIST_SEPARATOR));
+            }
+        }
+        if let Some(before) = &self.before {
+            config.insert("before".to_owned(), before.clone());
+        }
+        config
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -60,7 +116,7 @@ pub enum Command {
     #[command(visible_alias = "i")]
     Install {
         /// Only write package-lock.json; do not touch node_modules.
-        #[arg(long)]
+        #[arg(long, visible_alias = "package-lock-only")]
         lockfile_only: bool,
         /// Packages to add, as in `utoo add`.
         packages: Vec<String>,

@@ -77,11 +77,9 @@ fn engine_options(cli: &Cli, cwd: PathBuf, node_version: Option<String>) -> Inst
     let mut options = InstallOptions::new(cwd);
     options.registry = cli.global.registry.clone();
     options.cache_dir = cli.global.cache_dir.clone();
-    options.ignore_scripts = cli.global.ignore_scripts;
-    options.legacy_peer_deps = cli.global.legacy_peer_deps;
-    options.force = cli.global.force;
-    options.prefer_offline = cli.global.prefer_offline;
-    options.offline = cli.global.offline;
+    // Flags are npm config keys at the command-line level; an absent flag sets nothing, so
+    // the project's `.npmrc` (and the rest of the chain) still applies.
+    options.config = cli.global.config_overrides();
     options.node_version = node_version;
     match &cli.command {
         None => {}
@@ -95,11 +93,13 @@ fn engine_options(cli: &Cli, cwd: PathBuf, node_version: Option<String>) -> Inst
             }
             if !packages.is_empty() {
                 options.edit = Some(edit_for(packages.clone(), save));
+                save_exact(&mut options, save);
             }
         }
         Some(Command::Ci) => options.mode = Mode::Ci,
         Some(Command::Add { packages, save }) => {
             options.edit = Some(edit_for(packages.clone(), save));
+            save_exact(&mut options, save);
         }
         Some(Command::Remove { packages }) => {
             options.edit = Some(EditRequest {
@@ -137,8 +137,14 @@ fn edit_for(packages: Vec<String>, save: &SaveArgs) -> EditRequest {
     EditRequest {
         add: packages,
         field,
-        exact: save.save_exact,
         ..Default::default()
+    }
+}
+
+// `-E` is npm's `save-exact` key, so `.npmrc`'s `save-exact` / `save-prefix` apply without it.
+fn save_exact(options: &mut InstallOptions, save: &SaveArgs) {
+    if save.save_exact {
+        options.set("save-exact", true);
     }
 }
 

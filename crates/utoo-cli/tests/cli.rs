@@ -131,3 +131,81 @@ async fn snapshot_install_error() {
     let ctx = TestContext::new(&two_packages(), json!({"dependencies": {"top": "^9"}})).await;
     assert_snapshot!(ctx.render_output(&utoo(&ctx, &["install"])));
 }
+
+/// An absent `--legacy-peer-deps` leaves the project's `.npmrc` in force; a given
+/// `--legacy-peer-deps=false` beats it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_absent_flag_does_not_override_the_project_npmrc() {
+    let packages = vec![
+        Pkg::new("host", "1.0.0"),
+        Pkg::new("host", "2.0.0"),
+        Pkg::new("plugin", "1.0.0").add_to("peerDependencies", "host", "^2"),
+    ];
+    let ctx = TestContext::new(
+        &packages,
+        json!({"dependencies": {"host": "^1", "plugin": "^1"}}),
+    )
+    .await;
+    std::fs::write(ctx.root().join(".npmrc"), "legacy-peer-deps=true\n").unwrap();
+    let forced_off = utoo(
+        &ctx,
+        &[
+            "install",
+            "--legacy-peer-deps=false",
+            "--reporter",
+            "silent",
+        ],
+    );
+    assert_eq!(forced_off.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&forced_off.stderr).contains("ERESOLVE"));
+    let install = utoo(&ctx, &["install", "--reporter", "silent"]);
+    assert_eq!(
+        install.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&install.stderr)
+    );
+    assert!(ctx.root().join("node_modules/plugin").is_dir());
+}
+
+/// With every log on, a configured token still appears nowhere in what the binary prints.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_never_reaches_logs_or_output() {
+    const TOKEN: &str = "npm_L0G-secret-77c1";
+    let ctx = TestContext::new(&two_packages(), json!({"dependencies": {"top": "^1"}})).await;
+    let nerf_dart = ctx.registry.url().trim_start_matches("http:").to_owned();
+    std::fs::write(
+        ctx.root().join(".npmrc"),
+        format!("{nerf_dart}:_authToken={TOKEN}\n"),
+    )
+    .unwrap();
+    for reporter in ["plain", "ndjson"] {
+        let _ = std::fs::remove_dir_all(ctx.root().join("node_modules"));
+        let output = ctx
+            .command(env!("CARGO_BIN_EXE_utoo"))
+            .args(["install", "--reporter", reporter])
+            .env("UTOO_LOG", "trace")
+            .output()
+            .expect("the binary runs");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            ctx.render_output(&output)
+        );
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(text.contains("read npmrc"), "logs were on: {text}");
+        assert!(
+            !text.contains(TOKEN),
+            "the token leaked with --reporter {reporter}"
+        );
+    }
+    let seen = ctx.registry.authorizations();
+    assert!(seen
+        .iter()
+        .any(|(_, a)| a.as_deref() == Some(&*format!("Bearer {TOKEN}"))));
+}

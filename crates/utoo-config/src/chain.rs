@@ -5,7 +5,8 @@ use std::process::Command;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
-use crate::npmrc::parse_npmrc;
+use crate::npmrc::{expand_env, parse_npmrc};
+use crate::settings::Settings;
 
 /// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +84,7 @@ pub struct Config {
     values: BTreeMap<String, String>,
     env: BTreeMap<String, String>,
     registry: String,
+    settings: Settings,
 }
 
 impl Config {
@@ -116,29 +118,35 @@ impl Config {
             }
         }
         for (k, v) in env {
-            if k.len() > 11 && k[..11].eq_ignore_ascii_case("npm_config_") {
+            // npm skips empty variables: `npm_config_registry=` unsets nothing.
+            if k.len() > 11 && k[..11].eq_ignore_ascii_case("npm_config_") && !v.is_empty() {
                 let key = &k[11..];
                 let key = if key.starts_with("//") {
                     key.to_owned()
                 } else {
-                    // npm: `npm_config_strict_ssl` is `strict-ssl`.
-                    key.to_ascii_lowercase().replace('_', "-")
+                    // npm: `npm_config_strict_ssl` is `strict-ssl`, `npm_config__auth` is
+                    // `_auth` (a leading underscore stays).
+                    let lower = key.to_ascii_lowercase();
+                    let (head, tail) = lower.split_at(1);
+                    format!("{head}{}", tail.replace('_', "-"))
                 };
-                values.insert(key, v.clone());
+                values.insert(key, expand_env(v, &lookup));
             }
         }
         for (k, v) in &sources.overrides {
-            values.insert(normalize_key(k), v.clone());
+            values.insert(normalize_key(k), expand_env(v, &lookup));
         }
 
         let registry = match values.get("registry").filter(|r| !r.is_empty()) {
             Some(r) => r.clone(),
             None => npm_default_registry(sources).ok_or(ConfigError::NoRegistry)?,
         };
+        let settings = Settings::from_values(&values, env);
         Ok(Config {
             values,
             env: env.clone(),
             registry: with_trailing_slash(&registry),
+            settings,
         })
     }
 
@@ -147,9 +155,14 @@ impl Config {
         self.values.get(key).map(String::as_str)
     }
 
-    /// npm's truthiness for boolean options.
+    /// npm's truthiness for boolean options (nopt's parsing); unset is false.
     pub fn flag(&self, key: &str) -> bool {
-        matches!(self.get(key), Some(v) if v != "false" && v != "0" && !v.is_empty())
+        self.get(key).is_some_and(crate::settings::parse_bool)
+    }
+
+    /// The typed settings of this chain.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// The default registry, always ending in `/`.
@@ -170,30 +183,60 @@ impl Config {
     }
 
     /// The `Authorization` header value for a request to `url`, from the nerf-darted
-    /// credentials (`//host/path/:_authToken`, `:_auth`, `:username` + `:_password`).
+    /// credentials (`//host/path/:_authToken`, `:_auth`, `:username` + `:_password`), or
+    /// the unscoped ones for URLs under the default registry. A nerf dart names host and
+    /// port, so credentials never go to another origin; over plain http they go only to a
+    /// registry configured with that very http origin (never to an https registry's host
+    /// reached over http).
     pub fn authorization_for(&self, url: &str) -> Option<String> {
-        let without_scheme = url.split_once("://").map(|(_, rest)| rest)?;
-        let mut candidate = format!("//{without_scheme}");
+        let (scheme, without_scheme) = url.split_once("://")?;
+        if scheme.eq_ignore_ascii_case("http") && !self.is_registry_origin(url) {
+            return None;
+        }
+        let without_query = without_scheme.split(['?', '#']).next().unwrap_or_default();
+        let mut candidate = format!("//{without_query}");
         // Walk up the URL path: `//host/a/b/` then `//host/a/` then `//host/`.
         loop {
             let dir = match candidate.rfind('/') {
                 Some(i) if i > 1 => candidate[..=i].to_owned(),
-                _ => return None,
+                _ => break,
             };
-            if let Some(token) = self.get(&format!("{dir}:_authToken")) {
-                return Some(format!("Bearer {token}"));
-            }
-            if let Some(auth) = self.get(&format!("{dir}:_auth")) {
-                return Some(format!("Basic {auth}"));
-            }
-            if let (Some(user), Some(pass)) = (
-                self.get(&format!("{dir}:username")),
-                self.get(&format!("{dir}:_password")),
-            ) {
-                return Some(format!("Basic {}", basic_auth(user, pass)));
+            if let Some(auth) = self.credentials(&format!("{dir}:")) {
+                return Some(auth);
             }
             candidate = dir[..dir.len() - 1].to_owned();
         }
+        url.starts_with(&self.registry)
+            .then(|| self.credentials(""))
+            .flatten()
+    }
+
+    fn credentials(&self, prefix: &str) -> Option<String> {
+        let get = |key: &str| {
+            self.get(&format!("{prefix}{key}"))
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(token) = get("_authToken") {
+            return Some(format!("Bearer {token}"));
+        }
+        if let Some(auth) = get("_auth") {
+            return Some(format!("Basic {auth}"));
+        }
+        let (user, pass) = (get("username")?, get("_password")?);
+        Some(format!("Basic {}", basic_auth(user, pass)))
+    }
+
+    // Whether `url` has the scheme, host and port of a configured registry.
+    fn is_registry_origin(&self, url: &str) -> bool {
+        let wanted = origin(url);
+        std::iter::once(self.registry.as_str())
+            .chain(
+                self.values
+                    .iter()
+                    .filter(|(k, _)| k.starts_with('@') && k.ends_with(":registry"))
+                    .map(|(_, v)| v.as_str()),
+            )
+            .any(|registry| origin(registry).eq_ignore_ascii_case(wanted))
     }
 
     /// Extra CA files to trust besides the system store: npm's `cafile` and Node's
@@ -221,16 +264,25 @@ impl Config {
         self.get("ca").filter(|s| s.contains("BEGIN CERTIFICATE"))
     }
 
-    /// Whether TLS certificates are verified (npm's `strict-ssl`, on unless `false`).
+    /// Whether TLS certificates are verified (npm's `strict-ssl`, on unless false).
     pub fn strict_ssl(&self) -> bool {
-        self.get("strict-ssl") != Some("false")
+        self.settings.strict_ssl
     }
 
     /// npm's `omit-lockfile-registry-resolved`: lockfiles carry no `resolved` for registry
     /// packages.
     pub fn omit_lockfile_registry_resolved(&self) -> bool {
-        self.flag("omit-lockfile-registry-resolved")
+        self.settings.omit_lockfile_registry_resolved
     }
+}
+
+/// `scheme://host:port` of a URL (everything before the path).
+fn origin(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    &url[..end]
 }
 
 fn normalize_key(key: &str) -> String {

@@ -7,13 +7,18 @@ use crate::WarningCode;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
+    /// Building the tree: from the lockfile, or by resolution against the registry.
     Resolve,
+    /// Downloading tarballs into the cache (and extracting them).
     Fetch,
+    /// Placing packages into `node_modules`.
     Link,
+    /// Lifecycle scripts of dependencies and of the project.
     Scripts,
 }
 
 impl Phase {
+    /// The lower-case name events serialise with (`resolve`, `fetch`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             Phase::Resolve => "resolve",
@@ -31,32 +36,52 @@ impl Phase {
 pub enum Event {
     /// A stage started (it may run alongside others).
     #[serde(rename_all = "camelCase")]
-    PhaseStart { phase: Phase },
+    PhaseStart {
+        /// The stage.
+        phase: Phase,
+    },
     /// Work of a stage advanced: `done` of `total` items (total may still grow while resolving).
     #[serde(rename_all = "camelCase")]
     Progress {
+        /// The stage.
         phase: Phase,
+        /// Items finished so far.
         done: u64,
+        /// Items known so far.
         total: u64,
         /// The package that just finished, `name@version`.
         package: Option<String>,
     },
     /// A stage finished.
     #[serde(rename_all = "camelCase")]
-    PhaseEnd { phase: Phase, elapsed_ms: u64 },
+    PhaseEnd {
+        /// The stage.
+        phase: Phase,
+        /// Wall time since its start.
+        elapsed_ms: u64,
+    },
     /// Something the user should read but that does not stop the install.
     #[serde(rename_all = "camelCase")]
-    Warning { code: WarningCode, message: String },
+    Warning {
+        /// The stable code (`EDEPRECATED`, ...).
+        code: WarningCode,
+        /// What happened, for a person.
+        message: String,
+    },
     /// A line printed by a lifecycle script.
     #[serde(rename_all = "camelCase")]
     ScriptOutput {
+        /// `name@version` of the package (or the project) running it.
         package: String,
+        /// The lifecycle event (`postinstall`, ...).
         script: String,
+        /// One line of its output, without the line break.
         line: String,
     },
 }
 
 impl Event {
+    /// The stage the event belongs to; warnings belong to none.
     pub fn phase(&self) -> Option<Phase> {
         match self {
             Event::PhaseStart { phase }

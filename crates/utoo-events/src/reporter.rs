@@ -8,6 +8,7 @@ use crate::Event;
 /// Contract: called from any thread, possibly many at once; it must return quickly (queue or
 /// drop, never block on a slow consumer) and must not panic.
 pub trait Reporter: Send + Sync {
+    /// Called once per event, in emission order per thread.
     fn on_event(&self, event: &Event);
 }
 
@@ -25,6 +26,7 @@ pub struct NdjsonReporter<W: Write + Send> {
 }
 
 impl<W: Write + Send> NdjsonReporter<W> {
+    /// A reporter writing to `out` (stdout, a file, a pipe).
     pub fn new(out: W) -> Self {
         Self {
             out: Mutex::new(out),
@@ -51,6 +53,7 @@ pub struct RecordingReporter {
 }
 
 impl RecordingReporter {
+    /// A copy of every event so far, in the order they arrived.
     pub fn events(&self) -> Vec<Event> {
         self.events.lock().map(|e| e.clone()).unwrap_or_default()
     }

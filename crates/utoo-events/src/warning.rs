@@ -19,16 +19,20 @@ pub enum WarningCode {
     /// An optional dependency's install script failed; the install went on without it.
     #[serde(rename = "ELIFECYCLE")]
     OptionalScriptFailed,
+    /// Another install holds this project's lock; this one waits for it to finish.
+    #[serde(rename = "ELOCKED")]
+    ProjectLocked,
 }
 
 impl WarningCode {
     /// Every code, for front ends that list them and for tests.
-    pub const ALL: [WarningCode; 5] = [
+    pub const ALL: [WarningCode; 6] = [
         WarningCode::Deprecated,
         WarningCode::BadEngine,
         WarningCode::PeerConflict,
         WarningCode::OptionalSkipped,
         WarningCode::OptionalScriptFailed,
+        WarningCode::ProjectLocked,
     ];
 
     /// The code as npm spells it.
@@ -39,6 +43,7 @@ impl WarningCode {
             WarningCode::PeerConflict => "ERESOLVE",
             WarningCode::OptionalSkipped => "EOPTIONALSKIPPED",
             WarningCode::OptionalScriptFailed => "ELIFECYCLE",
+            WarningCode::ProjectLocked => "ELOCKED",
         }
     }
 }

@@ -1,11 +1,11 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use utoo_config::{Config, ConfigSources};
+use utoo_config::{Config, ConfigSources, Settings};
 use utoo_events::Events;
 use utoo_registry::{CachePolicy, Packuments, RegistryClient};
 
-use crate::{InstallError, InstallOptions};
+use crate::{InstallError, InstallOptions, Mode};
 
 /// The machinery of one run: options, configuration, where events go, the cache. The
 /// project's own files are not here (see [`Project`](crate::project::Project)): stages get
@@ -22,18 +22,27 @@ pub(crate) struct Context {
 }
 
 impl Context {
-    pub fn new(options: InstallOptions) -> Result<Context, InstallError> {
+    pub(crate) fn new(mut options: InstallOptions) -> Result<Context, InstallError> {
         let root = options.cwd.clone();
         let cache_dir = options.resolved_cache_dir();
-        let mut sources = ConfigSources::from_env(&root);
+        let mut sources = options
+            .sources
+            .clone()
+            .unwrap_or_else(|| ConfigSources::from_env(&root));
         sources.overrides.extend(options.config.clone());
         if let Some(registry) = &options.registry {
             sources
                 .overrides
                 .insert("registry".into(), registry.clone());
         }
-        sources.default_registry_cache = Some(cache_dir.join("npm-default-registry"));
+        if sources.default_registry_cache.is_none() && options.sources.is_none() {
+            sources.default_registry_cache = Some(cache_dir.join("npm-default-registry"));
+        }
         let config = Arc::new(Config::load(&sources)?);
+        // npm's `package-lock-only` is `install --lockfile-only`.
+        if config.settings().package_lock_only && options.mode == Mode::Install {
+            options.mode = Mode::LockfileOnly;
+        }
         Ok(Context {
             events: Events::new(options.reporter.clone()),
             options,
@@ -45,11 +54,12 @@ impl Context {
         })
     }
 
-    pub fn packuments(&self) -> &Packuments {
+    pub(crate) fn packuments(&self) -> &Packuments {
         self.packuments.get_or_init(|| {
-            let policy = if self.options.offline || self.config.flag("offline") {
+            let settings = self.settings();
+            let policy = if settings.offline {
                 CachePolicy::Offline
-            } else if self.options.prefer_offline || self.config.flag("prefer-offline") {
+            } else if settings.prefer_offline {
                 CachePolicy::PreferOffline
             } else {
                 CachePolicy::Revalidate
@@ -62,7 +72,7 @@ impl Context {
 
     /// The Node whose `engines.node` matters: the front end's, else the `node` on PATH
     /// (asked once, and only by runs that pick versions).
-    pub async fn node_version(&self) -> Option<&nodejs_semver::Version> {
+    pub(crate) async fn node_version(&self) -> Option<&nodejs_semver::Version> {
         self.node_version
             .get_or_init(|| async {
                 match &self.options.node_version {
@@ -74,13 +84,18 @@ impl Context {
             .as_ref()
     }
 
-    pub fn client(&self) -> &RegistryClient {
+    pub(crate) fn client(&self) -> &RegistryClient {
         self.packuments().client()
     }
 
     /// Whether dependencies' install scripts run (and so whether packages that have them
     /// get private copies rather than hard links into the cache).
-    pub fn runs_scripts(&self) -> bool {
-        !self.options.ignore_scripts
+    pub(crate) fn runs_scripts(&self) -> bool {
+        !self.settings().ignore_scripts
+    }
+
+    /// The typed settings of npm's chain for this run (flags and options included).
+    pub(crate) fn settings(&self) -> &Settings {
+        self.config.settings()
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use utoo_config::{Omit, Settings};
 use utoo_linker::LinkMethod;
 use utoo_lockfile::{parent_path, LockEntry};
 use utoo_manifest::Platform;
@@ -15,24 +16,38 @@ use crate::project::Project;
 use crate::trust::HiddenLockfile;
 use crate::InstallError;
 
-/// The paths that go on disk here: all but the root and links, less the optional packages
-/// for other platforms and what only they need (arborist skips those at reify time, and
-/// keeps them in the lockfile).
+/// The paths that go on disk here: all but the root, links and the kinds `omit` leaves out,
+/// less the optional packages for other platforms and what only they need (arborist skips
+/// those at reify time, and keeps them in the lockfile).
 pub(crate) struct Target {
     pub paths: BTreeSet<String>,
     /// Optional packages left out for this platform.
     pub skipped: u64,
 }
 
+/// npm's `Node.shouldOmit`: by the flags the lockfile records (the entries stay there).
+fn omitted(entry: &LockEntry, omit: Omit) -> bool {
+    (omit.dev && entry.dev)
+        || (omit.optional && entry.optional)
+        || (omit.dev && omit.optional && entry.dev_optional)
+        || (omit.peer && entry.peer)
+}
+
 impl Target {
-    pub fn of(packages: &BTreeMap<String, LockEntry>, force: bool) -> Result<Target, InstallError> {
+    pub(crate) fn of(
+        packages: &BTreeMap<String, LockEntry>,
+        settings: &Settings,
+    ) -> Result<Target, InstallError> {
+        let force = settings.force;
         let platform = Platform::current();
         let mut foreign = Vec::new();
         for (path, entry) in packages {
             if path.is_empty() || entry.link {
                 continue;
             }
-            if platform.accepts_fields(&entry.os, &entry.cpu, &entry.libc) {
+            if omitted(entry, settings.omit)
+                || platform.accepts_fields(&entry.os, &entry.cpu, &entry.libc)
+            {
                 continue;
             }
             // npm skips an optional package whatever --force says; a required one it
@@ -58,7 +73,9 @@ impl Target {
         let reached = edges.reachable_avoiding(&left_out);
         let paths = packages
             .iter()
-            .filter(|(path, entry)| !entry.link && reached.contains(path.as_str()))
+            .filter(|(path, entry)| {
+                !entry.link && !omitted(entry, settings.omit) && reached.contains(path.as_str())
+            })
             // A folder cannot go where its parent package does not.
             .filter(|(path, _)| !nested_in_removed(path, &reached))
             .map(|(path, _)| path.clone())
@@ -90,7 +107,7 @@ pub(crate) struct Diff {
 }
 
 impl Diff {
-    pub fn between(
+    pub(crate) fn between(
         ctx: &Context,
         project: &Project,
         packages: &BTreeMap<String, LockEntry>,
@@ -142,7 +159,7 @@ impl Diff {
     }
 
     /// Whether node_modules already is the target.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.place.is_empty() && matches!(&self.remove, Removal::Listed(paths) if paths.is_empty())
     }
 }

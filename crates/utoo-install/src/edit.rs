@@ -9,9 +9,13 @@ use crate::InstallError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DepField {
     #[default]
+    /// `dependencies`.
     Prod,
+    /// `devDependencies` (`--save-dev`).
     Dev,
+    /// `optionalDependencies` (`--save-optional`).
     Optional,
+    /// `peerDependencies` (`--save-peer`).
     Peer,
 }
 
@@ -31,10 +35,10 @@ impl DepField {
 pub struct EditRequest {
     /// `name`, `name@range`, `name@tag`, `alias@npm:name@range`.
     pub add: Vec<String>,
+    /// Names to remove from every dependency map.
     pub remove: Vec<String>,
+    /// Where `add` writes.
     pub field: DepField,
-    /// Save the exact version instead of `^version` (npm's --save-exact).
-    pub exact: bool,
 }
 
 const ALL_FIELDS: [&str; 4] = [
@@ -67,7 +71,7 @@ pub(crate) async fn apply(
     }
     for raw in &edit.add {
         let (name, spec) = split_spec(raw)?;
-        let saved = saved_spec(ctx, &name, &spec, edit.exact).await?;
+        let saved = saved_spec(ctx, &name, &spec).await?;
         // A package lives in one dependency map at a time (npm moves it).
         for field in ALL_FIELDS {
             if field != edit.field.key() {
@@ -120,13 +124,11 @@ fn split_spec(raw: &str) -> Result<(String, String), InstallError> {
     Ok((name.to_owned(), spec.to_owned()))
 }
 
-/// What npm saves: a range as given; for a bare name or a tag, `^` + the version it picks.
-async fn saved_spec(
-    ctx: &Context,
-    name: &str,
-    spec: &str,
-    exact: bool,
-) -> Result<String, InstallError> {
+/// What npm saves: a range as given; for a bare name or a tag, `save-prefix` (`^`, empty
+/// with `save-exact`) + the version it picks.
+async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<String, InstallError> {
+    let prefix = &ctx.settings().save_prefix;
+    let exact = prefix.is_empty();
     let parsed = Spec::parse(name, if spec.is_empty() { "latest" } else { spec }).map_err(|e| {
         InstallError::BadSpec {
             spec: spec.into(),
@@ -158,7 +160,7 @@ async fn saved_spec(
             },
         ));
     };
-    let version = if exact { picked } else { format!("^{picked}") };
+    let version = format!("{prefix}{picked}");
     Ok(if real != name {
         format!("npm:{real}@{version}")
     } else {
@@ -172,7 +174,7 @@ mod tests {
 
     #[test]
     fn splits_specs() {
-        assert_eq!(split_spec("a").unwrap(), ("a".into(), "".into()));
+        assert_eq!(split_spec("a").unwrap(), ("a".into(), String::new()));
         assert_eq!(split_spec("a@^1").unwrap(), ("a".into(), "^1".into()));
         assert_eq!(
             split_spec("@s/a@next").unwrap(),

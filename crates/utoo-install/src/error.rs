@@ -52,10 +52,19 @@ pub enum InstallError {
         cpu: Vec<String>,
         libc: Vec<String>,
     },
+    #[error("`{package}` wants node {wanted}, this is {node} (engine-strict); use --force to install anyway")]
+    BadEngine {
+        package: String,
+        wanted: String,
+        node: String,
+    },
     #[error("invalid package spec `{spec}`: {reason}")]
     BadSpec { spec: String, reason: String },
     #[error("the install was cancelled")]
     Cancelled,
+    /// A panic inside the engine: a bug, reported as an error so the host process survives.
+    #[error("internal error: {what} panicked; this is a bug in utoo, please report it")]
+    Internal { what: String },
 }
 
 impl InstallError {
@@ -75,8 +84,10 @@ impl InstallError {
             InstallError::CiWithoutLockfile => "ENOLOCK",
             InstallError::LockOutOfSync { .. } => "ELOCKOUTOFSYNC",
             InstallError::BadPlatform { .. } => "EBADPLATFORM",
+            InstallError::BadEngine { .. } => "EBADENGINE",
             InstallError::BadSpec { .. } => "EINVALIDSPEC",
             InstallError::Cancelled => "ECANCELLED",
+            InstallError::Internal { .. } => "EINTERNAL",
         }
     }
 

@@ -50,14 +50,15 @@ pub(crate) struct Lockfiles<'a> {
 
 impl Lockfiles<'_> {
     /// Writes them; returns whether package-lock.json's content changed.
-    pub fn write(self, ctx: &Context) -> Result<bool, InstallError> {
+    pub(crate) fn write(self, ctx: &Context) -> Result<bool, InstallError> {
         let manifest = &self.project.root_manifest();
         let indent = detect_indent(&manifest.text);
-        let omit_resolved = ctx.config.omit_lockfile_registry_resolved();
+        let omit_resolved = ctx.settings().omit_lockfile_registry_resolved;
         let name = Some(manifest.manifest.name.as_str()).filter(|n| !n.is_empty());
         let version = Some(manifest.manifest.version.as_str()).filter(|v| !v.is_empty());
         let mut changed = false;
-        if self.write_package_lock {
+        // npm's `package-lock=false`: no package-lock.json is written.
+        if self.write_package_lock && ctx.settings().package_lock {
             let text = lockfile_json(name, version, self.packages.iter(), &indent, omit_resolved);
             changed = Lockfile::write(&self.project.lockfile_path(), &text)?;
         }

@@ -80,10 +80,19 @@ fn inputs_key(ctx: &Context, project: &Project) -> Option<(u64, SystemTime)> {
     lock.hash(&mut h);
     (hidden.len(), written).hash(&mut h);
     format!("{:?}", Platform::current()).hash(&mut h);
+    // Every setting that changes the tree, what goes on disk or what the lockfiles say.
+    let s = ctx.settings();
     (
-        ctx.options.force,
-        ctx.options.legacy_peer_deps,
-        ctx.config.omit_lockfile_registry_resolved(),
+        s.force,
+        s.legacy_peer_deps,
+        s.strict_peer_deps,
+        s.engine_strict,
+        s.omit,
+        s.omit_lockfile_registry_resolved,
+        s.package_lock,
+        s.before,
+        &s.replace_registry_host,
+        s.ignore_scripts,
     )
         .hash(&mut h);
     Some((h.finish(), written))

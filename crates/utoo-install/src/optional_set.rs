@@ -14,7 +14,7 @@ pub(crate) struct Edges<'a> {
 }
 
 impl<'a> Edges<'a> {
-    pub fn of(packages: &'a BTreeMap<String, LockEntry>) -> Edges<'a> {
+    pub(crate) fn of(packages: &'a BTreeMap<String, LockEntry>) -> Edges<'a> {
         let mut edges = Edges {
             out: BTreeMap::new(),
             into: BTreeMap::new(),
@@ -35,7 +35,10 @@ impl<'a> Edges<'a> {
     /// `failed` and what cannot work without it: the packages that reach one of them over a
     /// required edge, walked up to the first optional edge (every path into an optional
     /// package has one; the root never joins).
-    pub fn optional_set(&self, failed: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {
+    pub(crate) fn optional_set(
+        &self,
+        failed: impl IntoIterator<Item = &'a str>,
+    ) -> BTreeSet<&'a str> {
         let mut set: BTreeSet<&str> = failed.into_iter().collect();
         let mut queue: VecDeque<&str> = set.iter().copied().collect();
         while let Some(node) = queue.pop_front() {
@@ -49,7 +52,7 @@ impl<'a> Edges<'a> {
     }
 
     /// The packages the root reaches without passing through `avoid` (the root left out).
-    pub fn reachable_avoiding(&self, avoid: &BTreeSet<&str>) -> BTreeSet<&'a str> {
+    pub(crate) fn reachable_avoiding(&self, avoid: &BTreeSet<&str>) -> BTreeSet<&'a str> {
         let mut seen: BTreeSet<&str> = BTreeSet::from([""]);
         let mut queue = VecDeque::from([""]);
         while let Some(node) = queue.pop_front() {

@@ -24,7 +24,7 @@ pub(crate) struct Placement {
 }
 
 impl Placement {
-    pub fn new(
+    pub(crate) fn new(
         client: &RegistryClient,
         path: &str,
         entry: &LockEntry,
@@ -68,8 +68,9 @@ pub(crate) struct Placed {
     pub downloaded: u64,
 }
 
-/// The tarball URL: the lockfile's `resolved`, or the registry's conventional URL when the
-/// lockfile omits it (`omit-lockfile-registry-resolved`).
+/// The tarball URL: the lockfile's `resolved` (its host replaced per
+/// `replace-registry-host`), or the registry's conventional URL when the lockfile omits it
+/// (`omit-lockfile-registry-resolved`).
 fn tarball_url(
     client: &RegistryClient,
     name: &str,
@@ -77,7 +78,7 @@ fn tarball_url(
     resolved: Option<&str>,
 ) -> String {
     match resolved.filter(|r| r.starts_with("http")) {
-        Some(url) => url.to_owned(),
+        Some(url) => client.replace_registry_host(name, url),
         None => client.tarball_url(name, version),
     }
 }

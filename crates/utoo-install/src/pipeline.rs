@@ -45,12 +45,16 @@ pub(crate) struct FetchOutcome {
 pub(crate) fn blocking_pool() -> Arc<rayon::ThreadPool> {
     static POOL: OnceLock<Arc<rayon::ThreadPool>> = OnceLock::new();
     POOL.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         let threads = env_usize("UTOO_JOBS").unwrap_or(cores + 2);
         Arc::new(
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .thread_name(|i| format!("utoo-io-{i}"))
+                // Without a handler a panicking job aborts the process (the host's dev server,
+                // when utoo is an addon); with one, the job's result channel closes and the
+                // install fails with EINTERNAL.
+                .panic_handler(|_| tracing::error!("a utoo-io job panicked"))
                 .build()
                 .expect("the extraction pool starts"),
         )
@@ -63,12 +67,13 @@ fn env_usize(name: &str) -> Option<usize> {
 }
 
 impl FetchLink {
-    pub async fn run(self, ctx: &Context) -> Result<FetchOutcome, InstallError> {
+    pub(crate) async fn run(self, ctx: &Context) -> Result<FetchOutcome, InstallError> {
         if self.place.is_empty() {
             return Ok(FetchOutcome::default());
         }
         let pool = blocking_pool();
-        let cache = Cache::open(&ctx.cache_dir, pool.clone())?;
+        let cache =
+            Cache::open(&ctx.cache_dir, pool.clone())?.with_limits(ctx.options.tarball_limits);
         let total = self.place.len() as u64;
         let phases = (
             ctx.events.phase(Phase::Fetch),
@@ -107,7 +112,10 @@ impl FetchLink {
             let Some(joined) = tasks.join_next().await else {
                 break;
             };
-            match joined.expect("install tasks do not panic")? {
+            let joined = joined.map_err(|e| InstallError::Internal {
+                what: format!("a fetch task ({e})"),
+            })?;
+            match joined? {
                 GroupResult::Placed(placed) => {
                     for p in placed {
                         if p.downloaded > 0 {
@@ -209,7 +217,9 @@ impl Shared {
             self.pool.spawn(move || {
                 let _ = tx.send(this.link(&cache_path, &dest, item.method));
             });
-            rx.await.expect("link worker sends its result")?;
+            rx.await.map_err(|_| InstallError::Internal {
+                what: format!("linking `{}`", source.id),
+            })??;
             self.progress(Phase::Link, &self.linked, &source.id);
             placed.push(Placed {
                 path: item.path,
@@ -246,7 +256,7 @@ impl Shared {
         let t = Instant::now();
         let result = self.linker.place_package(cache_path, dest, method);
         self.link_micros
-            .fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
+            .fetch_add(micros(t.elapsed()), Ordering::Relaxed);
         self.running_links.fetch_sub(1, Ordering::SeqCst);
         result
     }
@@ -257,4 +267,9 @@ enum GroupResult {
     Placed(Vec<Placed>),
     /// All its paths were optional and the tarball could not be had: `(paths, reason)`.
     Skipped(Vec<String>, String),
+}
+
+// Microseconds as a counter adds them; saturating, since no link job lasts 584,000 years.
+fn micros(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }

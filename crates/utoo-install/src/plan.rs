@@ -26,7 +26,7 @@ pub(crate) struct Planned {
 
 impl Planned {
     /// Packages in the tree, the root excluded.
-    pub fn len(&self) -> u64 {
+    pub(crate) fn len(&self) -> u64 {
         self.packages.len().saturating_sub(1) as u64
     }
 }
@@ -34,8 +34,13 @@ impl Planned {
 impl Plan<'_> {
     /// Uses the lockfile when it satisfies package.json (no packument is fetched then), and
     /// resolves otherwise, keeping locked versions that still fit.
-    pub async fn run(self, ctx: &Context) -> Result<Planned, InstallError> {
-        let locked = Lockfile::read(&self.project.lockfile_path())?;
+    pub(crate) async fn run(self, ctx: &Context) -> Result<Planned, InstallError> {
+        // npm's `package-lock=false`: the lockfile is ignored (`ci` reads it regardless).
+        let locked = if ctx.settings().package_lock || ctx.options.mode == Mode::Ci {
+            Lockfile::read(&self.project.lockfile_path())?
+        } else {
+            None
+        };
         let phase = ctx.events.phase(Phase::Resolve);
         let (packages, resolved) = self.tree(ctx, locked).await?;
         Ok(Planned {
@@ -51,11 +56,12 @@ impl Plan<'_> {
         locked: Option<Lockfile>,
     ) -> Result<(BTreeMap<String, LockEntry>, bool), InstallError> {
         let mode = ctx.options.mode;
+        let settings = ctx.settings();
         let manifest = &self.project.root_manifest().manifest;
         if let Some(lock) = &locked {
             let mut packages = lock.packages.clone();
             packages.insert(String::new(), root_entry(manifest));
-            match check_complete(&packages, ctx.options.legacy_peer_deps) {
+            match check_complete(&packages, settings.legacy_peer_deps) {
                 Ok(()) => {
                     calc_dep_flags(&mut packages);
                     // npm prunes what nothing reaches any more (a dependency removed from
@@ -75,10 +81,11 @@ impl Plan<'_> {
         }
         let source = RegistrySource(ctx.packuments().clone());
         // The root's dependencies download while the native CLI asks `node --version`.
-        source.prefetch_edges(&manifest.edges(true), ctx.options.legacy_peer_deps);
+        source.prefetch_edges(&manifest.edges(true), settings.legacy_peer_deps);
         let options = ResolveOptions {
-            legacy_peer_deps: ctx.options.legacy_peer_deps,
-            force: ctx.options.force,
+            legacy_peer_deps: settings.legacy_peer_deps,
+            strict_peer_deps: settings.strict_peer_deps,
+            force: settings.force,
             node_version: ctx.node_version().await.cloned(),
         };
         let resolved = resolve(manifest, locked.as_ref(), &source, &options, &ctx.events).await;

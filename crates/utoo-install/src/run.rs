@@ -9,6 +9,7 @@ use utoo_linker::{link_bins, remove_extraneous, remove_package};
 
 use crate::context::Context;
 use crate::diff::{Diff, Removal, Target};
+use crate::lock::ProjectLock;
 use crate::lockfiles::{final_tree, invalidate, Lockfiles, OnDisk};
 use crate::pipeline::{FetchLink, FetchOutcome};
 use crate::plan::{Plan, Planned};
@@ -40,6 +41,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
     let ctx = Context::new(options)?;
     let mut project = Project::load(&ctx.root)?;
     let mode = ctx.options.mode;
+    let _lock = ProjectLock::acquire(&project, mode, &ctx.events).await?;
     if let Some(request) = &ctx.options.edit {
         project = edit::apply(&ctx, project, request).await?;
     } else if mode == Mode::Install {
@@ -55,6 +57,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
     }
 
     let planned = Plan { project: &project }.run(&ctx).await?;
+    crate::engines::check(&ctx, &planned.packages).await?;
     if mode == Mode::LockfileOnly {
         return lockfile_only(&ctx, &project, &planned, started);
     }
@@ -98,13 +101,13 @@ async fn install_tree(
     planned: Planned,
 ) -> Result<InstallSummary, InstallError> {
     let mode = ctx.options.mode;
-    let target = Target::of(&planned.packages, ctx.options.force)?;
+    let target = Target::of(&planned.packages, ctx.settings())?;
     if mode == Mode::Ci && project.node_modules().exists() {
         // npm ci starts from an empty node_modules; only that folder is removed.
         let node_modules = project.node_modules();
         std::fs::remove_dir_all(&node_modules).map_err(|e| InstallError::io(&node_modules, e))?;
     }
-    let hidden = HiddenLockfile::read(project)?;
+    let hidden = HiddenLockfile::read(project);
     let diff = Diff::between(ctx, project, &planned.packages, &target, &hidden)?;
     drop(hidden);
     let up_to_date = diff.is_empty();

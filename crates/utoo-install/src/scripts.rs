@@ -21,7 +21,7 @@ pub(crate) struct DependencyScripts<'a> {
 
 impl DependencyScripts<'_> {
     /// Runs them; returns how many scripts ran.
-    pub async fn run(self, ctx: &Context) -> Result<u64, InstallError> {
+    pub(crate) async fn run(self, ctx: &Context) -> Result<u64, InstallError> {
         if !ctx.runs_scripts() {
             return Ok(0);
         }
@@ -31,15 +31,9 @@ impl DependencyScripts<'_> {
         }
         self.order(&mut jobs);
         let _phase = ctx.events.phase(Phase::Scripts);
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         let jobs = jobs.into_iter().map(|(_, job)| job).collect();
-        let outcome = run_jobs(
-            Arc::new(ScriptEnv::new(&ctx.root)),
-            jobs,
-            cores,
-            &ctx.events,
-        )
-        .await?;
+        let outcome = run_jobs(Arc::new(script_env(ctx)), jobs, cores, &ctx.events).await?;
         Ok(outcome.ran)
     }
 
@@ -118,7 +112,7 @@ pub(crate) struct RootScripts<'a> {
 
 impl RootScripts<'_> {
     /// Runs them; returns how many scripts ran.
-    pub async fn run(self, ctx: &Context) -> Result<u64, InstallError> {
+    pub(crate) async fn run(self, ctx: &Context) -> Result<u64, InstallError> {
         if !ctx.runs_scripts() {
             return Ok(0);
         }
@@ -150,13 +144,17 @@ impl RootScripts<'_> {
         };
         let ran = job.scripts.len() as u64;
         let _phase = ctx.events.phase(Phase::Scripts);
-        run_jobs(
-            Arc::new(ScriptEnv::new(&ctx.root)),
-            vec![job],
-            1,
-            &ctx.events,
-        )
-        .await?;
+        run_jobs(Arc::new(script_env(ctx)), vec![job], 1, &ctx.events).await?;
         Ok(ran)
     }
+}
+
+/// npm's script environment; with dev dependencies omitted npm also sets
+/// `NODE_ENV=production` for every lifecycle script.
+fn script_env(ctx: &Context) -> ScriptEnv {
+    let mut env = ScriptEnv::new(&ctx.root);
+    if ctx.settings().omit.dev {
+        env.vars.push(("NODE_ENV".into(), "production".into()));
+    }
+    env
 }

@@ -11,4 +11,4 @@ pub use bin::bin_entries;
 pub use manifest::{node_engine_mismatch, DepKind, Dist, Manifest, PeerMeta};
 pub use packument::Packument;
 pub use platform::Platform;
-pub use spec::{registry_name, Spec, SpecError, VersionReq};
+pub use spec::{check_name, registry_name, Spec, SpecError, VersionReq};

@@ -23,6 +23,10 @@ pub struct Packument {
     pub dist_tags: BTreeMap<String, String>,
     #[serde(default)]
     versions: BTreeMap<String, Box<RawValue>>,
+    /// Publish times (`version` → ISO date) of a full document; the abbreviated one has
+    /// none. Not every value is a date (`unpublished` is an object).
+    #[serde(default)]
+    time: BTreeMap<String, Value>,
     /// The published versions parsed, highest first: built on the first range pick, then
     /// shared by every pick on this packument (the resolver and the prefetcher both pick).
     #[serde(skip)]
@@ -69,6 +73,36 @@ impl Packument {
         self.versions
             .get(version)
             .map(|raw| serde_json::from_str(raw.get()))
+    }
+
+    /// Keeps the versions `keep(version, published)` accepts, `published` being the
+    /// version's publish time when the document has one; each dist-tag whose version went
+    /// then names the highest kept version at or below it (npm's rule for `before`). A
+    /// document without publish times is left whole: there is nothing to decide by.
+    pub fn retain_versions(&mut self, keep: impl Fn(&str, Option<&str>) -> bool) {
+        if self.time.is_empty() {
+            return;
+        }
+        let time = &self.time;
+        self.versions
+            .retain(|version, _| keep(version, time.get(version).and_then(Value::as_str)));
+        self.sorted = std::sync::OnceLock::new();
+        let kept = self.sorted().to_vec();
+        self.dist_tags.retain(|_, tagged| {
+            if self.versions.contains_key(tagged.as_str()) {
+                return true;
+            }
+            let Ok(ceiling) = Version::parse(tagged.as_str()) else {
+                return false;
+            };
+            match kept.iter().find(|(v, _)| *v <= ceiling) {
+                Some((_, raw)) => {
+                    tagged.clone_from(raw);
+                    true
+                }
+                None => false,
+            }
+        });
     }
 
     fn sorted(&self) -> &[(Version, String)] {
@@ -193,6 +227,29 @@ mod tests {
         assert_eq!(pick("^2.0.0"), None);
         assert_eq!(pick("^2.0.0-rc.0").as_deref(), Some("2.0.0-rc.1"));
         assert_eq!(pick("nope"), None);
+    }
+
+    #[test]
+    fn retain_versions_moves_tags_down() {
+        let mut p = Packument::from_json_slice(
+            br#"{"name":"p","dist-tags":{"latest":"2.0.0","old":"0.1.0"},
+            "time":{"created":"2019-01-01T00:00:00Z","1.0.0":"2020-01-01T00:00:00Z",
+              "1.1.0":"2021-01-01T00:00:00Z","2.0.0":"2022-01-01T00:00:00Z",
+              "unpublished":{"time":"x"}},
+            "versions":{"0.1.0":{},"1.0.0":{},"1.1.0":{},"2.0.0":{}}}"#,
+        )
+        .unwrap();
+        p.retain_versions(|_, t| t.is_some_and(|t| t < "2021-06"));
+        assert!(p.has_version("1.1.0") && !p.has_version("2.0.0"));
+        // No publish time: not kept (npm cannot tell when it appeared).
+        assert!(!p.has_version("0.1.0"));
+        assert_eq!(p.dist_tags.get("latest").map(String::as_str), Some("1.1.0"));
+        assert_eq!(p.dist_tags.get("old"), None);
+        assert_eq!(pick_from(&p, "^1").as_deref(), Some("1.1.0"));
+    }
+
+    fn pick_from(p: &Packument, req: &str) -> Option<String> {
+        p.pick(&VersionReq::parse(req), None)
     }
 
     #[test]

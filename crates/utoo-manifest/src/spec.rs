@@ -45,15 +45,21 @@ impl Spec {
     /// Parses the spec `raw` given for the dependency named `name`.
     pub fn parse(name: &str, raw: &str) -> Result<Spec, SpecError> {
         let raw = raw.trim();
+        let invalid = |reason| SpecError::Invalid {
+            name: name.into(),
+            spec: raw.into(),
+            reason,
+        };
+        // The name becomes a folder under node_modules: checked before anything else.
+        check_name(name).map_err(invalid)?;
         if let Some(rest) = raw.strip_prefix("npm:") {
             let (real, req) = split_name_and_req(rest);
             if real.is_empty() {
-                return Err(SpecError::Invalid {
-                    name: name.into(),
-                    spec: raw.into(),
-                    reason: "an alias needs a package name after `npm:`",
-                });
+                return Err(invalid("an alias needs a package name after `npm:`"));
             }
+            check_name(real).map_err(|_| {
+                invalid("the alias target after `npm:` is not a valid package name")
+            })?;
             return Ok(Spec::Registry {
                 name: real.into(),
                 req: VersionReq::parse(req),
@@ -81,6 +87,39 @@ impl VersionReq {
             Err(_) => VersionReq::Tag(raw.to_owned()),
         }
     }
+}
+
+/// Whether `name` is a package name npm would accept for an existing package (old packages
+/// may have capitals), and so safe to use as a path: `name` or `@scope/name`, each part made
+/// of URL-safe characters, not starting with `.` or `_`, never `.`/`..` or a separator.
+pub fn check_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() {
+        return Err("a package name cannot be empty");
+    }
+    if name.len() > 214 {
+        return Err("a package name cannot be longer than 214 characters");
+    }
+    let parts: Vec<&str> = match name.strip_prefix('@') {
+        Some(scoped) => match scoped.split_once('/') {
+            Some((scope, rest)) if !scope.is_empty() && !rest.is_empty() => vec![scope, rest],
+            _ => return Err("a scoped package name is `@scope/name`"),
+        },
+        None => vec![name],
+    };
+    for part in parts {
+        if part == "." || part == ".." || part.starts_with('.') || part.starts_with('_') {
+            return Err("a package name cannot start with `.` or `_`");
+        }
+        // encodeURIComponent's unreserved set, as npm's validate-npm-package-name demands.
+        let url_safe = |c: char| c.is_ascii_alphanumeric() || "-_.!~*'()".contains(c);
+        if !part.chars().all(url_safe) {
+            return Err("a package name can only contain URL-safe characters (no `/` besides a scope's, no `\\`, `%` or spaces)");
+        }
+    }
+    if name.eq_ignore_ascii_case("node_modules") || name.eq_ignore_ascii_case("favicon.ico") {
+        return Err("`node_modules` and `favicon.ico` are not package names");
+    }
+    Ok(())
 }
 
 /// `name@req` with a scoped name's leading `@` kept.
@@ -202,6 +241,43 @@ mod tests {
             Spec::Unsupported { kind: "file" }
         );
         assert!(Spec::parse("foo", "npm:").is_err());
+    }
+
+    #[test]
+    fn names_that_would_leave_node_modules_are_rejected() {
+        for evil in [
+            "../evil",
+            "..",
+            ".",
+            "a/b",
+            "@scope/../x",
+            "@scope/a/b",
+            "@/x",
+            "@scope/",
+            "a\\b",
+            "%2e%2e",
+            "with space",
+            ".hidden",
+            "_under",
+            "node_modules",
+            "",
+        ] {
+            let err = Spec::parse(evil, "1.0.0").unwrap_err();
+            assert!(err.to_string().contains("package name"), "{evil}: {err}");
+        }
+        for evil in ["npm:../x@1", "npm:@s/../x@1", "npm:a/b/c@1"] {
+            assert!(Spec::parse("fine", evil).is_err(), "{evil}");
+        }
+        for good in [
+            "react",
+            "@types/node",
+            "JSONStream",
+            "lodash.merge",
+            "@a/b-c_d.e",
+            "x!",
+        ] {
+            assert!(Spec::parse(good, "^1").is_ok(), "{good}");
+        }
         assert_eq!(registry_name("@a/b"), "@a%2fb");
     }
 }

@@ -1,4 +1,5 @@
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -8,7 +9,8 @@ use reqwest::header::{
     LAST_MODIFIED, USER_AGENT,
 };
 use reqwest::StatusCode;
-use utoo_config::Config;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use utoo_config::{Config, ReplaceRegistryHost, Settings};
 use utoo_manifest::{registry_name, Packument};
 
 use crate::packument_cache::PackumentCache;
@@ -17,8 +19,8 @@ use crate::{tls, CachePolicy, RegistryError};
 /// npm's corgi format; registries that ignore it send the full document, which parses too.
 const ABBREVIATED: &str =
     "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
-/// Backoff before each retry of a transient failure (connection error, 429, 5xx).
-const RETRY_DELAYS_MS: [u64; 3] = [150, 600, 2000];
+/// The full document: only it has the publish times `before` needs.
+const FULL: &str = "application/json";
 
 /// One pooled HTTP client for every request of an install. The TLS roots are loaded on the
 /// first request: an install served from the caches never reads the system's certificates.
@@ -31,6 +33,8 @@ pub struct RegistryClient {
     /// Packument parses at once: one per core. The blocking pool would otherwise start a
     /// thread for every packument that arrives while others parse.
     parses: Arc<tokio::sync::Semaphore>,
+    /// npm's `maxsockets`: requests in flight per origin, when set.
+    sockets: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
 }
 
 /// A tarball response whose body has not been read yet.
@@ -52,23 +56,45 @@ impl RegistryClient {
             parses: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             )),
+            sockets: Arc::default(),
         }
     }
 
     async fn http(&self) -> Result<&reqwest::Client, RegistryError> {
         self.http
             .get_or_try_init(|| async {
+                let settings = self.config.settings();
                 let tls = tls::client_config(&self.config)?;
-                reqwest::Client::builder()
+                let total = settings.fetch_timeout;
+                // reqwest reads no proxy variables itself: the settings already did, with
+                // npm's precedence, from the sources this run was given.
+                let mut builder = reqwest::Client::builder()
                     .use_preconfigured_tls(tls)
+                    .no_proxy()
                     .pool_max_idle_per_host(64)
-                    .connect_timeout(Duration::from_secs(15))
-                    .read_timeout(Duration::from_secs(60))
-                    .user_agent(concat!("utoo/", env!("CARGO_PKG_VERSION")))
-                    .build()
-                    .map_err(RegistryError::Client)
+                    .connect_timeout(Duration::from_secs(15).min(total))
+                    .read_timeout(Duration::from_secs(60).min(total))
+                    .timeout(total)
+                    .user_agent(concat!("utoo/", env!("CARGO_PKG_VERSION")));
+                for proxy in proxies(settings)? {
+                    builder = builder.proxy(proxy);
+                }
+                builder.build().map_err(RegistryError::Client)
             })
             .await
+    }
+
+    /// A slot of the origin's `maxsockets` limit, held until the response body is read.
+    async fn socket(&self, url: &str) -> Option<OwnedSemaphorePermit> {
+        let max = self.config.settings().maxsockets?;
+        let semaphore = {
+            let mut sockets = self.sockets.lock().expect("socket map lock");
+            sockets
+                .entry(origin(url).to_owned())
+                .or_insert_with(|| Arc::new(Semaphore::new(max)))
+                .clone()
+        };
+        Some(semaphore.acquire_owned().await.expect("never closed"))
     }
 
     /// Keeps packuments under `cache_root` and revalidates or trusts them per `policy`.
@@ -102,17 +128,52 @@ impl RegistryClient {
         )
     }
 
+    /// A lockfile `resolved` URL as fetched: npm's `replace-registry-host` swaps the
+    /// scheme and host of a matching URL for the package's configured registry.
+    pub fn replace_registry_host(&self, name: &str, resolved: &str) -> String {
+        let Some((scheme, rest)) = resolved.split_once("://") else {
+            return resolved.to_owned();
+        };
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let host = authority.rsplit('@').next().unwrap_or(authority);
+        let replace = match &self.config.settings().replace_registry_host {
+            // The default names the public registry, which utoo does not hard-code.
+            ReplaceRegistryHost::Npmjs | ReplaceRegistryHost::Never => false,
+            ReplaceRegistryHost::Always => true,
+            ReplaceRegistryHost::Host(wanted) => {
+                host.eq_ignore_ascii_case(wanted)
+                    || host
+                        .rsplit_once(':')
+                        .is_some_and(|(h, _)| h.eq_ignore_ascii_case(wanted))
+            }
+        };
+        if !replace || !scheme.starts_with("http") {
+            return resolved.to_owned();
+        }
+        format!("{}{path}", self.config.registry_for(name))
+    }
+
     /// Fetches and parses a packument, from the disk cache when the policy allows or the
     /// registry answers 304. Parsing runs on the blocking pool: a full packument can be tens
     /// of megabytes and would stall the runtime's sockets.
     pub async fn packument(&self, name: &str) -> Result<Packument, RegistryError> {
         let url = self.packument_url(name);
-        let body = self.packument_body(name, &url).await?;
+        let before = self.config.settings().before;
+        let body = self.packument_body(name, &url, before.is_some()).await?;
         let name = name.to_owned();
         let _slot = self.parses.acquire().await.expect("never closed");
         let parsed = tokio::task::spawn_blocking(move || {
-            Packument::from_json_slice(&body)
-                .map_err(|source| RegistryError::Parse { name, source })
+            let mut packument = Packument::from_json_slice(&body)
+                .map_err(|source| RegistryError::Parse { name, source })?;
+            if let Some(cutoff) = before {
+                // npm's `before`: only versions published on or before the date exist.
+                packument.retain_versions(|_, published| {
+                    published
+                        .and_then(utoo_config::parse_date)
+                        .is_some_and(|t| t <= cutoff)
+                });
+            }
+            Ok(packument)
         })
         .await;
         match parsed {
@@ -124,9 +185,20 @@ impl RegistryClient {
         }
     }
 
-    async fn packument_body(&self, name: &str, url: &str) -> Result<Bytes, RegistryError> {
+    async fn packument_body(
+        &self,
+        name: &str,
+        url: &str,
+        full: bool,
+    ) -> Result<Bytes, RegistryError> {
+        // The full and the abbreviated document are cached apart.
+        let cache_key = if full {
+            format!("{url}#full")
+        } else {
+            url.to_owned()
+        };
         let cached = match &self.cache {
-            Some(cache) => cache.read(url).await,
+            Some(cache) => cache.read(&cache_key).await,
             None => None,
         };
         match (self.policy, cached) {
@@ -136,7 +208,8 @@ impl RegistryClient {
             }),
             (_, cached) => {
                 let mut headers = HeaderMap::new();
-                headers.insert(ACCEPT, HeaderValue::from_static(ABBREVIATED));
+                let accept = if full { FULL } else { ABBREVIATED };
+                headers.insert(ACCEPT, HeaderValue::from_static(accept));
                 if let Some(c) = &cached {
                     if let Some(v) = c
                         .etag
@@ -153,6 +226,7 @@ impl RegistryClient {
                         headers.insert(IF_MODIFIED_SINCE, v);
                     }
                 }
+                let _socket = self.socket(url).await;
                 let response = self
                     .send_with_retries(url, headers.clone())
                     .await
@@ -182,7 +256,7 @@ impl RegistryClient {
                         || last_modified.is_some()
                         || self.policy == CachePolicy::PreferOffline
                     {
-                        cache.store(url, etag, last_modified, body.clone());
+                        cache.store(&cache_key, etag, last_modified, body.clone());
                     }
                 }
                 Ok(body)
@@ -197,10 +271,13 @@ impl RegistryClient {
                 url: url.to_owned(),
             });
         }
+        let socket = self.socket(url).await;
         let response = self.send_with_retries(url, HeaderMap::new()).await?;
         let content_length = response.content_length();
         let owned_url = url.to_owned();
         let body = response.bytes_stream().map(move |chunk| {
+            // The stream owns the socket slot: it is free once the body is dropped.
+            let _socket = &socket;
             chunk.map_err(|source| RegistryError::Network {
                 url: owned_url.clone(),
                 source,
@@ -217,13 +294,14 @@ impl RegistryClient {
         url: &str,
         headers: HeaderMap,
     ) -> Result<reqwest::Response, RegistryError> {
+        let settings = self.config.settings();
         let mut attempt = 0;
         loop {
             let result = self.send_once(url, headers.clone()).await;
             match result {
-                Err(e) if e.is_transient() && attempt < RETRY_DELAYS_MS.len() => {
+                Err(e) if e.is_transient() && attempt < settings.fetch_retries => {
                     tracing::debug!(url, attempt, error = %e, "retrying");
-                    tokio::time::sleep(Duration::from_millis(RETRY_DELAYS_MS[attempt])).await;
+                    tokio::time::sleep(settings.retry_delay(attempt)).await;
                     attempt += 1;
                 }
                 other => return other,
@@ -243,7 +321,11 @@ impl RegistryClient {
             .header(USER_AGENT, concat!("utoo/", env!("CARGO_PKG_VERSION")))
             .headers(headers);
         if let Some(auth) = self.config.authorization_for(url) {
-            request = request.header(AUTHORIZATION, auth);
+            // Sensitive: printed as `Sensitive` by any Debug of the request (logs, traces).
+            if let Ok(mut value) = HeaderValue::from_str(&auth) {
+                value.set_sensitive(true);
+                request = request.header(AUTHORIZATION, value);
+            }
         }
         let response = request
             .send()
@@ -268,13 +350,14 @@ impl RegistryClient {
         mut response: reqwest::Response,
         headers: HeaderMap,
     ) -> Result<Bytes, RegistryError> {
+        let settings = self.config.settings();
         let mut attempt = 0;
         loop {
             match response.bytes().await {
                 Ok(body) => return Ok(body),
-                Err(source) if attempt < RETRY_DELAYS_MS.len() => {
+                Err(source) if attempt < settings.fetch_retries => {
                     tracing::debug!(url, attempt, error = %source, "body failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(RETRY_DELAYS_MS[attempt])).await;
+                    tokio::time::sleep(settings.retry_delay(attempt)).await;
                     attempt += 1;
                     // Unconditional: a 304 now would leave nothing to read.
                     let mut headers = headers.clone();
@@ -291,4 +374,33 @@ impl RegistryClient {
             }
         }
     }
+}
+
+/// The proxies npm would use: one for https URLs and one for http URLs, each bypassed for
+/// `noproxy` hosts. Proxy URLs are never logged: they may carry credentials.
+fn proxies(settings: &Settings) -> Result<Vec<reqwest::Proxy>, RegistryError> {
+    let bypass = || reqwest::NoProxy::from_string(&settings.noproxy.join(","));
+    let mut out = Vec::new();
+    if let Some(url) = &settings.https_proxy {
+        out.push(
+            reqwest::Proxy::https(url.as_str())
+                .map_err(RegistryError::Client)?
+                .no_proxy(bypass()),
+        );
+    }
+    if let Some(url) = &settings.http_proxy {
+        out.push(
+            reqwest::Proxy::http(url.as_str())
+                .map_err(RegistryError::Client)?
+                .no_proxy(bypass()),
+        );
+    }
+    Ok(out)
+}
+
+/// `scheme://host:port` of a URL.
+fn origin(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..].find('/').map_or(url.len(), |i| start + i);
+    &url[..end]
 }

@@ -1,8 +1,10 @@
 use std::sync::Arc;
 
-use rustls::RootCertStore;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::CertificateDer;
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use utoo_config::Config;
 
 use crate::RegistryError;
@@ -27,11 +29,17 @@ pub(crate) fn client_config(config: &Config) -> Result<rustls::ClientConfig, Reg
         roots.add_parsable_certificates(parse_pem(inline.replace("\\n", "\n").as_bytes()));
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .expect("ring supports the default protocol versions")
         .with_root_certificates(roots)
         .with_no_client_auth();
+    if !config.strict_ssl() {
+        // npm's `strict-ssl=false`: any certificate is accepted (signatures are still
+        // checked, so the handshake itself stays sound).
+        tls.dangerous()
+            .set_certificate_verifier(Arc::new(AnyCertificate(provider)));
+    }
     // HTTP/1.1 over a pool of sockets by default: for bulk transfer one multiplexed HTTP/2
     // connection (one congestion window) measured slower, in other installers and here
     // (a cold install from a lockfile, h1 vs h2, against a real registry; no h2 gain was
@@ -46,4 +54,53 @@ pub(crate) fn client_config(config: &Config) -> Result<rustls::ClientConfig, Reg
 
 fn parse_pem(pem: &[u8]) -> Vec<CertificateDer<'static>> {
     CertificateDer::pem_slice_iter(pem).flatten().collect()
+}
+
+/// The verifier for `strict-ssl=false`.
+#[derive(Debug)]
+struct AnyCertificate(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }

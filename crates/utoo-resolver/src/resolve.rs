@@ -15,6 +15,9 @@ use crate::{PackumentSource, ResolveError};
 pub struct ResolveOptions {
     /// npm's `--legacy-peer-deps`: peers are neither installed nor checked.
     pub legacy_peer_deps: bool,
+    /// npm's `--strict-peer-deps`: every peer conflict fails, not only one between the
+    /// project's own direct dependencies.
+    pub strict_peer_deps: bool,
     /// npm's `--force`: peer conflicts are warnings.
     pub force: bool,
     /// The running Node, for `engines.node` preferences.
@@ -488,7 +491,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
                 && tree.lookup(0, &n.name) == Some(node)
         };
         let direct = (dependent == 0 || is_direct(dependent)) && is_direct(found);
-        if direct && !self.options.force {
+        if (direct || self.options.strict_peer_deps) && !self.options.force {
             return Err(error);
         }
         self.events

@@ -135,7 +135,12 @@ impl Case {
         known_keys(
             &case.options,
             "[options]",
-            &["legacy_peer_deps", "force", "node_version"],
+            &[
+                "legacy_peer_deps",
+                "strict_peer_deps",
+                "force",
+                "node_version",
+            ],
         )?;
         known_keys(
             &case.expected,
@@ -252,6 +257,7 @@ async fn resolve(source: &Fixtures, case: &Case) -> Result<Outcome, ResolveError
     let flag = |key: &str| case.options.get(key).and_then(Value::as_bool) == Some(true);
     let options = ResolveOptions {
         legacy_peer_deps: flag("legacy_peer_deps"),
+        strict_peer_deps: flag("strict_peer_deps"),
         force: flag("force"),
         node_version: case
             .options

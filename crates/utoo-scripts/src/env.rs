@@ -10,6 +10,9 @@ pub struct ScriptEnv {
     pub node_gyp_bin: Option<PathBuf>,
     /// The PATH scripts inherit.
     pub base_path: OsString,
+    /// Variables set for every script besides npm's own (`NODE_ENV=production` when dev
+    /// dependencies are omitted, as npm sets it).
+    pub vars: Vec<(String, String)>,
 }
 
 impl ScriptEnv {
@@ -20,6 +23,7 @@ impl ScriptEnv {
             project_root: project_root.to_path_buf(),
             node_gyp_bin: find_node_gyp_bin(&base_path),
             base_path,
+            vars: Vec::new(),
         }
     }
 
@@ -76,6 +80,7 @@ mod tests {
             project_root: PathBuf::from("/p"),
             node_gyp_bin: None,
             base_path: OsString::from("/usr/bin"),
+            vars: Vec::new(),
         };
         let path = env.path_for(Path::new("/p/node_modules/a/node_modules/@s/b"));
         let dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();

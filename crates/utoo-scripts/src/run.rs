@@ -129,6 +129,7 @@ fn script_command(env: &ScriptEnv, job: &ScriptJob, event: &str, command: &str) 
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    cmd.envs(env.vars.iter().map(|(k, v)| (k, v)));
     cmd
 }
 

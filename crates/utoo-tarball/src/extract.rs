@@ -1,8 +1,10 @@
+use std::cell::Cell;
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
 
 use flate2::read::GzDecoder;
 use tar::EntryType;
@@ -28,6 +30,60 @@ pub enum TarballError {
         /// The entry's path as stored.
         entry: String,
     },
+    /// More bytes inflated than `Limits::max_bytes` (a gzip bomb, or a package far larger
+    /// than any real one).
+    #[error("the tarball inflates to more than {limit} bytes, the most utoo extracts")]
+    TooLarge {
+        /// The cap that was hit.
+        limit: u64,
+    },
+    /// More entries than `Limits::max_entries`.
+    #[error("the tarball has more than {limit} entries, the most utoo extracts")]
+    TooManyEntries {
+        /// The cap that was hit.
+        limit: u64,
+    },
+}
+
+/// Caps on what one tarball may inflate to. The defaults are far above real packages (the
+/// largest native binaries unpack to a few hundred MB, icon sets to tens of thousands of
+/// files) and far below what fills a disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Uncompressed bytes of the whole tar stream (headers and padding included).
+    pub max_bytes: u64,
+    /// Entries of any kind, skipped ones included.
+    pub max_entries: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: 1 << 30,
+            max_entries: 300_000,
+        }
+    }
+}
+
+// Counts inflated bytes and fails the read that crosses the cap; the shared flag tells the
+// extractor why a read failed, whatever the tar layer made of the error.
+struct Capped<R> {
+    inner: R,
+    read: u64,
+    limit: u64,
+    exceeded: Rc<Cell<bool>>,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read > self.limit {
+            self.exceeded.set(true);
+            return Err(io::Error::other("inflated size cap exceeded"));
+        }
+        Ok(n)
+    }
 }
 
 /// What an extraction wrote.
@@ -45,12 +101,51 @@ pub struct Extracted {
 /// `dest` must be a fresh folder of the caller's own: the function never follows links because
 /// it never creates any.
 pub fn extract_tgz(reader: impl Read, dest: &Path) -> Result<Extracted, TarballError> {
-    let mut archive = tar::Archive::new(GzDecoder::new(reader));
+    extract_tgz_with(reader, dest, Limits::default())
+}
+
+/// [`extract_tgz`] with explicit caps.
+pub fn extract_tgz_with(
+    reader: impl Read,
+    dest: &Path,
+    limits: Limits,
+) -> Result<Extracted, TarballError> {
+    let exceeded = Rc::new(Cell::new(false));
+    let capped = Capped {
+        inner: GzDecoder::new(reader),
+        read: 0,
+        limit: limits.max_bytes,
+        exceeded: exceeded.clone(),
+    };
+    let too_large = TarballError::TooLarge {
+        limit: limits.max_bytes,
+    };
+    unpack(tar::Archive::new(capped), dest, limits).map_err(|err| {
+        if exceeded.get() {
+            too_large
+        } else {
+            err
+        }
+    })
+}
+
+fn unpack(
+    mut archive: tar::Archive<impl Read>,
+    dest: &Path,
+    limits: Limits,
+) -> Result<Extracted, TarballError> {
     let mut stats = Extracted::default();
     fs::create_dir_all(dest).map_err(|source| write_error(dest, source))?;
     let mut made_dirs: HashSet<PathBuf> = HashSet::from([dest.to_path_buf()]);
+    let mut entries = 0u64;
     for entry in archive.entries().map_err(TarballError::Corrupt)? {
         let mut entry = entry.map_err(TarballError::Corrupt)?;
+        entries += 1;
+        if entries > limits.max_entries {
+            return Err(TarballError::TooManyEntries {
+                limit: limits.max_entries,
+            });
+        }
         let raw_path = entry.path_bytes().into_owned();
         let Some(relative) = safe_relative_path(&raw_path)? else {
             continue;
@@ -59,7 +154,7 @@ pub fn extract_tgz(reader: impl Read, dest: &Path) -> Result<Extracted, TarballE
         match entry.header().entry_type() {
             EntryType::Directory => {
                 fs::create_dir_all(&target).map_err(|source| write_error(&target, source))?;
-                made_dirs.insert(target.clone());
+                made_dirs.insert(target);
             }
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
                 if let Some(parent) = target.parent() {
@@ -69,44 +164,50 @@ pub fn extract_tgz(reader: impl Read, dest: &Path) -> Result<Extracted, TarballE
                         made_dirs.insert(parent.to_path_buf());
                     }
                 }
-                let mode = entry.header().mode().unwrap_or(0o644);
-                // npm normalises modes: readable by all, executable by all if by anyone.
-                let mode = if mode & 0o111 != 0 { 0o755 } else { 0o644 };
-                let open = || {
-                    fs::OpenOptions::new()
-                        .write(true)
-                        .create_new(true)
-                        .mode(mode)
-                        .open(&target)
-                };
-                let mut file = match open() {
-                    // A later entry with the same name replaces the earlier one, as in node-tar.
-                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                        fs::remove_file(&target).map_err(|source| write_error(&target, source))?;
-                        open()
-                    }
-                    other => other,
-                }
-                .map_err(|source| write_error(&target, source))?;
-                let bytes = io::copy(&mut entry, &mut file).map_err(|source| {
-                    if source.kind() == io::ErrorKind::InvalidData
-                        || source.kind() == io::ErrorKind::UnexpectedEof
-                    {
-                        TarballError::Corrupt(source)
-                    } else {
-                        write_error(&target, source)
-                    }
-                })?;
-                file.flush()
-                    .map_err(|source| write_error(&target, source))?;
+                stats.bytes += write_file(&mut entry, &target)?;
                 stats.files += 1;
-                stats.bytes += bytes;
             }
             // Symlinks, hard links, devices, fifos: skipped, as pacote does.
             _ => {}
         }
     }
     Ok(stats)
+}
+
+// Writes one regular file, replacing an earlier entry of the same name; returns its size.
+fn write_file(entry: &mut tar::Entry<'_, impl Read>, target: &Path) -> Result<u64, TarballError> {
+    let mode = entry.header().mode().unwrap_or(0o644);
+    // npm normalises modes: readable by all, executable by all if by anyone. This also drops
+    // setuid, setgid and sticky bits, which a package has no business setting.
+    let mode = if mode & 0o111 != 0 { 0o755 } else { 0o644 };
+    let open = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(target)
+    };
+    let mut file = match open() {
+        // A later entry with the same name replaces the earlier one, as in node-tar.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            fs::remove_file(target).map_err(|source| write_error(target, source))?;
+            open()
+        }
+        other => other,
+    }
+    .map_err(|source| write_error(target, source))?;
+    let bytes = io::copy(entry, &mut file).map_err(|source| {
+        if matches!(
+            source.kind(),
+            io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof | io::ErrorKind::Other
+        ) {
+            TarballError::Corrupt(source)
+        } else {
+            write_error(target, source)
+        }
+    })?;
+    file.flush().map_err(|source| write_error(target, source))?;
+    Ok(bytes)
 }
 
 fn write_error(path: &Path, source: io::Error) -> TarballError {
@@ -278,5 +379,104 @@ mod tests {
         let data = tgz(&[Item::File("package/a.js", &[b'x'; 4000], 0o644)]);
         let err = extract_tgz(&data[..data.len() / 2], dir.path()).unwrap_err();
         assert!(matches!(err, TarballError::Corrupt(_)), "{err}");
+    }
+
+    #[test]
+    fn setuid_setgid_and_sticky_bits_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = tgz(&[
+            Item::File("package/suid", b"x", 0o4755),
+            Item::File("package/sgid", b"x", 0o2644),
+            Item::File("package/sticky", b"x", 0o1777),
+        ]);
+        extract_tgz(&data[..], dir.path()).unwrap();
+        let mode = |p: &str| {
+            fs::metadata(dir.path().join(p))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o7777
+        };
+        assert_eq!(mode("suid"), 0o755);
+        assert_eq!(mode("sgid"), 0o644);
+        assert_eq!(mode("sticky"), 0o755);
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_the_byte_cap_and_says_so() {
+        let root = tempfile::tempdir().unwrap();
+        let dest = root.path().join("pkg");
+        // 8 MiB of zeros compress to well under the 1 MiB cap.
+        let zeros = vec![0u8; 8 << 20];
+        let data = tgz(&[Item::File("package/zeros.bin", &zeros, 0o644)]);
+        assert!(data.len() < 256 << 10, "{} bytes", data.len());
+        let limits = Limits {
+            max_bytes: 1 << 20,
+            ..Limits::default()
+        };
+        let err = extract_tgz_with(&data[..], &dest, limits).unwrap_err();
+        assert!(
+            matches!(err, TarballError::TooLarge { limit } if limit == 1 << 20),
+            "{err}"
+        );
+        let written = fs::metadata(dest.join("zeros.bin")).map_or(0, |m| m.len());
+        assert!(written <= 1 << 20, "wrote {written} bytes past the cap");
+        // The same archive under the default caps extracts whole.
+        let whole = extract_tgz(&data[..], &root.path().join("ok")).unwrap();
+        assert_eq!(whole.bytes, 8 << 20);
+    }
+
+    #[test]
+    fn an_entry_count_bomb_stops_at_the_entry_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let names: Vec<String> = (0..50).map(|i| format!("package/f{i}")).collect();
+        let items: Vec<Item> = names.iter().map(|n| Item::File(n, b"", 0o644)).collect();
+        let limits = Limits {
+            max_entries: 20,
+            ..Limits::default()
+        };
+        let err = extract_tgz_with(&tgz(&items)[..], dir.path(), limits).unwrap_err();
+        assert!(
+            matches!(err, TarballError::TooManyEntries { limit: 20 }),
+            "{err}"
+        );
+        assert!(fs::read_dir(dir.path()).unwrap().count() <= 20);
+    }
+
+    #[test]
+    fn windows_parent_paths_and_nul_bytes_are_rejected() {
+        let root = tempfile::tempdir().unwrap();
+        for evil in ["package\\..\\..\\escape.txt", "package/..\\x"] {
+            let data = tgz(&[Item::File(evil, b"pwned", 0o644)]);
+            let err = extract_tgz(&data[..], &root.path().join("pkg")).unwrap_err();
+            assert!(
+                matches!(err, TarballError::UnsafePath { .. }),
+                "{evil}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn devices_and_fifos_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut raw = Vec::new();
+        for (name, kind) in [
+            ("package/dev", EntryType::Char),
+            ("package/fifo", EntryType::Fifo),
+        ] {
+            let mut header = tar::Header::new_gnu();
+            header.set_path(name).unwrap();
+            header.set_entry_type(kind);
+            header.set_size(0);
+            header.set_mode(0o644);
+            header.set_cksum();
+            raw.extend_from_slice(header.as_bytes());
+        }
+        raw.resize(raw.len() + 1024, 0);
+        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+        gz.write_all(&raw).unwrap();
+        let stats = extract_tgz(&gz.finish().unwrap()[..], dir.path()).unwrap();
+        assert_eq!(stats.files, 0);
+        assert!(!dir.path().join("dev").exists() && !dir.path().join("fifo").exists());
     }
 }

@@ -1,9 +1,11 @@
+use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
 
 use serde_json::{json, Value};
+use utoo_config::ConfigSources;
 use utoo_events::{Event, RecordingReporter};
 use utoo_install::{InstallError, InstallOptions, InstallSummary, Mode};
 
@@ -16,8 +18,11 @@ use crate::{Pkg, Registry};
 pub struct TestContext {
     temp: tempfile::TempDir,
     root: PathBuf,
+    /// The cache folder every run of this context uses.
     pub cache: PathBuf,
+    /// The loopback registry serving the fixture packages.
     pub registry: Registry,
+    /// Records the events of every run.
     pub reporter: Arc<RecordingReporter>,
 }
 
@@ -46,6 +51,7 @@ impl TestContext {
         }
     }
 
+    /// The project folder.
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -57,6 +63,7 @@ impl TestContext {
         dir
     }
 
+    /// Writes the project's package.json (`name`/`version` filled in when missing).
     pub fn write_package_json(&self, mut value: Value) {
         if value.get("name").is_none() {
             value["name"] = json!("test-app");
@@ -69,14 +76,29 @@ impl TestContext {
         .expect("write package.json");
     }
 
+    /// The project's package.json as it is on disk now.
     pub fn package_json(&self) -> Value {
         read_json(&self.root.join("package.json"))
     }
 
+    /// Where this project's npm config comes from: its own `.npmrc` and nothing of the
+    /// developer's (no environment, an empty home, no global npmrc).
+    pub fn sources(&self) -> ConfigSources {
+        ConfigSources {
+            project_dir: self.root.clone(),
+            env: BTreeMap::new(),
+            home: Some(self.temp.path().join("home")),
+            global_config: None,
+            overrides: BTreeMap::new(),
+            default_registry_cache: None,
+        }
+    }
+
     /// Engine options for this project: the loopback registry, the temp cache, the recording
-    /// reporter, and `resolved` URLs kept in the lockfile.
+    /// reporter, `resolved` URLs kept in the lockfile, and [`sources`](Self::sources).
     pub fn options(&self) -> InstallOptions {
         let mut options = InstallOptions::new(&self.root);
+        options.sources = Some(self.sources());
         options.registry = Some(self.registry.url());
         options.cache_dir = Some(self.cache.clone());
         options
@@ -86,10 +108,12 @@ impl TestContext {
         options
     }
 
+    /// `utoo install` in the project.
     pub async fn install(&self) -> Result<InstallSummary, InstallError> {
         utoo_install::install(self.options()).await
     }
 
+    /// An install in the given mode (install, ci, add, remove).
     pub async fn run(&self, mode: Mode) -> Result<InstallSummary, InstallError> {
         let mut options = self.options();
         options.mode = mode;
@@ -112,10 +136,12 @@ impl TestContext {
         (result, events)
     }
 
+    /// package-lock.json as text.
     pub fn lockfile_text(&self) -> String {
         std::fs::read_to_string(self.root.join("package-lock.json")).expect("read the lockfile")
     }
 
+    /// package-lock.json parsed.
     pub fn lockfile(&self) -> Value {
         read_json(&self.root.join("package-lock.json"))
     }

@@ -7,7 +7,9 @@ use serde_json::{json, Map, Value};
 /// A package version to publish on the fixture registry.
 #[derive(Debug, Clone)]
 pub struct Pkg {
+    /// The package name (`@scope/name` or `name`).
     pub name: String,
+    /// Its version.
     pub version: String,
     /// Extra package.json fields (dependencies, bin, scripts, os, ...).
     pub manifest: Map<String, Value>,
@@ -15,9 +17,12 @@ pub struct Pkg {
     pub files: Vec<(String, Vec<u8>, bool)>,
     /// Publish without `integrity` (only `shasum`), like very old packages.
     pub no_integrity: bool,
+    /// The publish time the packument's `time` map gives (ISO 8601), if any.
+    pub published: Option<String>,
 }
 
 impl Pkg {
+    /// A package with an `index.js` saying its name and version.
     pub fn new(name: &str, version: &str) -> Pkg {
         Pkg {
             name: name.into(),
@@ -30,7 +35,14 @@ impl Pkg {
                 false,
             )],
             no_integrity: false,
+            published: None,
         }
+    }
+
+    /// Sets the publish time (`2020-01-01T00:00:00.000Z`).
+    pub fn published(mut self, time: &str) -> Pkg {
+        self.published = Some(time.into());
+        self
     }
 
     /// Sets a package.json field.
@@ -39,10 +51,12 @@ impl Pkg {
         self
     }
 
+    /// Adds a `dependencies` entry.
     pub fn dep(self, name: &str, spec: &str) -> Pkg {
         self.add_to("dependencies", name, spec)
     }
 
+    /// Adds an entry to a dependency field (`devDependencies`, `peerDependencies`, ...).
     pub fn add_to(mut self, field: &str, name: &str, spec: &str) -> Pkg {
         let map = self
             .manifest
@@ -54,6 +68,7 @@ impl Pkg {
         self
     }
 
+    /// Adds a file to the tarball.
     pub fn file(mut self, path: &str, content: &str, executable: bool) -> Pkg {
         self.files
             .push((path.into(), content.as_bytes().to_vec(), executable));

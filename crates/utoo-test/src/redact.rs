@@ -11,7 +11,7 @@ pub(crate) struct Redactions {
 const VARYING_NUMBERS: &[&str] = &["\"bytesDownloaded\":", "\"maxParallelLinks\":"];
 
 impl Redactions {
-    pub fn apply(&self, text: &str) -> String {
+    pub(crate) fn apply(&self, text: &str) -> String {
         let mut text = text.to_owned();
         for (path, placeholder) in &self.paths {
             let mut forms = vec![path.clone()];

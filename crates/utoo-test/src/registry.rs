@@ -18,9 +18,17 @@ use crate::Pkg;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
     /// Answer with this status, the next `times` requests (then behave).
-    Status { status: u16, times: usize },
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// How many requests get it.
+        times: usize,
+    },
     /// Send only the first half of the body, the next `times` requests.
-    Truncate { times: usize },
+    Truncate {
+        /// How many requests get a cut body.
+        times: usize,
+    },
     /// Serve other bytes than the ones the packument's integrity names.
     Corrupt,
     /// Wait before answering.
@@ -36,8 +44,15 @@ struct State {
     tarballs: BTreeMap<String, Vec<u8>>,
     faults: Vec<(String, Fault)>,
     requests: Vec<String>,
+    /// Each request's path and `Authorization` header.
+    authorizations: Vec<(String, Option<String>)>,
+    /// Where packuments say tarballs are (`http://host:port`); this server by default.
+    tarball_origin: Option<String>,
     not_modified: usize,
     released: bool,
+    /// Requests being answered now, and the most there ever were at once.
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 /// An npm registry on 127.0.0.1 (random port) serving fixture packages.
@@ -65,6 +80,7 @@ impl Registry {
         registry
     }
 
+    /// The registry URL, with its trailing slash.
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
     }
@@ -83,15 +99,16 @@ impl Registry {
                 .get(name)
                 .and_then(|b| serde_json::from_slice(b).ok())
                 .unwrap_or_else(|| json!({"name": name, "dist-tags": {}, "versions": {}}));
+            let origin = state
+                .tarball_origin
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.addr));
             for p in versions {
                 let tgz = p.tarball();
                 let tar_path = format!("/{name}/-/{base}-{}.tgz", p.version);
                 let mut manifest = p.package_json();
                 let mut dist = Map::new();
-                dist.insert(
-                    "tarball".into(),
-                    json!(format!("http://{}{tar_path}", self.addr)),
-                );
+                dist.insert("tarball".into(), json!(format!("{origin}{tar_path}")));
                 let sha1 = IntegrityOpts::new()
                     .algorithm(Algorithm::Sha1)
                     .chain(&tgz)
@@ -106,6 +123,12 @@ impl Registry {
                 }
                 manifest["dist"] = Value::Object(dist);
                 doc["versions"][&p.version] = manifest;
+                if let Some(time) = &p.published {
+                    if doc.get("time").is_none() {
+                        doc["time"] = json!({});
+                    }
+                    doc["time"][&p.version] = json!(time);
+                }
                 doc["dist-tags"]["latest"] = json!(p.version);
                 state.tarballs.insert(tar_path, tgz);
             }
@@ -132,6 +155,28 @@ impl Registry {
         );
     }
 
+    /// Makes the packuments of packages published from now on name tarball URLs on
+    /// `other` (another loopback registry that serves the same packages).
+    pub fn serve_tarballs_from(&self, other: &Registry) {
+        self.state.lock().expect("registry state").tarball_origin =
+            Some(other.url().trim_end_matches('/').to_owned());
+    }
+
+    /// Every request's path with the `Authorization` header it carried, in order.
+    pub fn authorizations(&self) -> Vec<(String, Option<String>)> {
+        self.state
+            .lock()
+            .expect("registry state")
+            .authorizations
+            .clone()
+    }
+
+    /// The most requests this server was answering at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.lock().expect("registry state").max_in_flight
+    }
+
+    /// Injects `fault` into the answers to requests whose path contains `path_contains`.
     pub fn fault(&self, path_contains: &str, fault: Fault) {
         self.state
             .lock()
@@ -155,18 +200,14 @@ impl Registry {
         self.state.lock().expect("registry state").not_modified
     }
 
+    /// Tarball requests served so far.
     pub fn tarball_requests(&self) -> usize {
-        self.requests()
-            .iter()
-            .filter(|p| p.ends_with(".tgz"))
-            .count()
+        self.requests().iter().filter(|p| is_tarball(p)).count()
     }
 
+    /// Packument requests served so far.
     pub fn packument_requests(&self) -> usize {
-        self.requests()
-            .iter()
-            .filter(|p| !p.ends_with(".tgz"))
-            .count()
+        self.requests().iter().filter(|p| !is_tarball(p)).count()
     }
 }
 
@@ -185,7 +226,28 @@ async fn serve(listener: tokio::net::TcpListener, state: Arc<Mutex<State>>) {
     }
 }
 
+// Tarball paths end in `.tgz`; everything else is a packument.
+fn is_tarball(path: &str) -> bool {
+    std::path::Path::new(path)
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("tgz"))
+}
+
 async fn handle(
+    req: Request<Incoming>,
+    state: Arc<Mutex<State>>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    {
+        let mut s = state.lock().expect("registry state");
+        s.in_flight += 1;
+        s.max_in_flight = s.max_in_flight.max(s.in_flight);
+    }
+    let response = serve_one(req, state.clone()).await;
+    state.lock().expect("registry state").in_flight -= 1;
+    response
+}
+
+async fn serve_one(
     req: Request<Incoming>,
     state: Arc<Mutex<State>>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
@@ -196,41 +258,23 @@ async fn handle(
         .get("if-none-match")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let (body, fault) = {
-        let mut s = state.lock().expect("registry state");
-        s.requests.push(path.clone());
-        let body = if path.ends_with(".tgz") {
-            s.tarballs.get(&path).cloned()
-        } else {
-            s.packuments.get(path.trim_start_matches('/')).cloned()
-        };
-        let mut fault = None;
-        for (pattern, f) in s.faults.iter_mut() {
-            if path.contains(pattern.as_str()) {
-                match f {
-                    Fault::Status { times, .. } | Fault::Truncate { times } if *times == 0 => {
-                        continue
-                    }
-                    Fault::Status { times, .. } | Fault::Truncate { times } => *times -= 1,
-                    _ => {}
-                }
-                fault = Some(f.clone());
-                break;
-            }
-        }
-        (body, fault)
-    };
-    let respond = |status: StatusCode, bytes: Vec<u8>| {
-        let mut response = Response::new(Full::new(Bytes::from(bytes)));
-        *response.status_mut() = status;
-        Ok(response)
-    };
+    let authorization = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    state
+        .lock()
+        .expect("registry state")
+        .authorizations
+        .push((path.clone(), authorization));
+    let (body, fault) = lookup(&state, &path);
     match fault {
         Some(Fault::Status { status, .. }) => {
-            return respond(
+            return Ok(respond(
                 StatusCode::from_u16(status).expect("valid status"),
                 b"{}".to_vec(),
-            )
+            ))
         }
         Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
         Some(Fault::Hold) => {
@@ -240,11 +284,14 @@ async fn handle(
         }
         _ => {}
     }
-    let Some(mut body) = body else {
-        return respond(StatusCode::NOT_FOUND, br#"{"error":"Not found"}"#.to_vec());
+    let Some(body) = body else {
+        return Ok(respond(
+            StatusCode::NOT_FOUND,
+            br#"{"error":"Not found"}"#.to_vec(),
+        ));
     };
     // Packuments carry an ETag (a hash of the body) and honour If-None-Match.
-    let etag = (!path.ends_with(".tgz")).then(|| {
+    let etag = (!is_tarball(&path)).then(|| {
         let digest = IntegrityOpts::new()
             .algorithm(Algorithm::Sha1)
             .chain(&body)
@@ -253,29 +300,53 @@ async fn handle(
     });
     if etag.is_some() && etag == if_none_match && fault.is_none() {
         state.lock().expect("registry state").not_modified += 1;
-        let mut response = Response::new(Full::new(Bytes::new()));
-        *response.status_mut() = StatusCode::NOT_MODIFIED;
-        return Ok(response);
+        return Ok(respond(StatusCode::NOT_MODIFIED, Vec::new()));
     }
-    let with_etag = |mut response: Response<Full<Bytes>>| {
-        if let Some(tag) = &etag {
-            response
-                .headers_mut()
-                .insert("etag", tag.parse().expect("valid header"));
-        }
-        response
+    Ok(answer(body, fault.as_ref(), etag.as_deref()))
+}
+
+// Records the request and finds its body and the first fault whose pattern matches (a
+// counted fault that ran out no longer matches).
+fn lookup(state: &Mutex<State>, path: &str) -> (Option<Vec<u8>>, Option<Fault>) {
+    let mut s = state.lock().expect("registry state");
+    s.requests.push(path.to_owned());
+    let body = if is_tarball(path) {
+        s.tarballs.get(path).cloned()
+    } else {
+        s.packuments.get(path.trim_start_matches('/')).cloned()
     };
+    for (pattern, f) in &mut s.faults {
+        if path.contains(pattern.as_str()) {
+            match f {
+                Fault::Status { times, .. } | Fault::Truncate { times } if *times == 0 => continue,
+                Fault::Status { times, .. } | Fault::Truncate { times } => *times -= 1,
+                _ => {}
+            }
+            return (body, Some(f.clone()));
+        }
+    }
+    (body, None)
+}
+
+fn respond(status: StatusCode, bytes: Vec<u8>) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(bytes)));
+    *response.status_mut() = status;
+    response
+}
+
+// The 200 answer, damaged the way the fault asks.
+fn answer(mut body: Vec<u8>, fault: Option<&Fault>, etag: Option<&str>) -> Response<Full<Bytes>> {
     match fault {
         Some(Fault::Truncate { .. }) => {
             // Promise the whole length, send half: the client sees the body cut off.
             let full = body.len();
             body.truncate(full / 2);
-            let mut response = Response::new(Full::new(Bytes::from(body)));
+            let mut response = respond(StatusCode::OK, body);
             response.headers_mut().insert(
                 "content-length",
                 full.to_string().parse().expect("valid header"),
             );
-            Ok(response)
+            response
         }
         Some(Fault::Corrupt) => {
             if let Some(b) = body.last_mut() {
@@ -283,6 +354,14 @@ async fn handle(
             }
             respond(StatusCode::OK, body)
         }
-        _ => respond(StatusCode::OK, body).map(with_etag),
+        _ => {
+            let mut response = respond(StatusCode::OK, body);
+            if let Some(tag) = etag {
+                response
+                    .headers_mut()
+                    .insert("etag", tag.parse().expect("valid header"));
+            }
+            response
+        }
     }
 }

@@ -70,13 +70,13 @@ async fn packuments_are_cached_revalidated_and_usable_offline() {
     std::fs::remove_file(p.root().join("package-lock.json")).unwrap();
     let before = p.registry.requests().len();
     let mut options = p.options();
-    options.prefer_offline = true;
+    options.set("prefer-offline", true);
     utoo_install::resolve(options).await.unwrap();
     assert_eq!(p.registry.requests().len(), before);
 
     // --offline: installs from the cache alone, and says what is missing otherwise.
     let mut options = p.options();
-    options.offline = true;
+    options.set("offline", true);
     std::fs::remove_file(p.root().join("package-lock.json")).unwrap();
     p.install().await.unwrap();
     std::fs::remove_dir_all(p.root().join("node_modules")).unwrap();

@@ -1,6 +1,7 @@
 //! The engine end to end against the loopback fixture registry, one module per concern.
 
 mod cache;
+mod config;
 mod events;
 mod faults;
 mod incremental;

@@ -50,7 +50,7 @@ async fn failing_script_fails_the_install_and_ignore_scripts_skips_it() {
     // Not marked complete: the next run tries again.
     assert!(!p.root().join("node_modules/.package-lock.json").exists());
     let mut options = p.options();
-    options.ignore_scripts = true;
+    options.set("ignore-scripts", true);
     let summary = utoo_install::install(options).await.unwrap();
     assert_eq!(summary.scripts_run, 0);
 }
