@@ -1,6 +1,7 @@
 'use strict'
-// utoo against npm itself on the same fixture registry: the same package.json must give the
-// same lockfile, npm must accept utoo's lockfile (`npm ci`) and utoo's tree (`npm ls`).
+// utoo against npm itself, npm 11 and npm 12 (both pinned devDependencies, never the system
+// npm), on the same fixture registry: for each shape the same package.json must give the
+// same lockfile, npm must accept utoo's lockfile (`npm ci`) and utoo's tree (`npm ls --all`).
 
 const assert = require('node:assert/strict')
 const { spawn } = require('node:child_process')
@@ -12,8 +13,24 @@ const { install, resolve } = require('..')
 const { startRegistry, pkg } = require('./helpers/registry')
 const { makeProject, readJson } = require('./helpers/project')
 
+const NPMS = [
+  { label: 'npm 11', cli: path.join(__dirname, '..', 'node_modules', 'npm11', 'bin', 'npm-cli.js') },
+  { label: 'npm 12', cli: path.join(__dirname, '..', 'node_modules', 'npm12', 'bin', 'npm-cli.js') },
+]
+
+const wasm32 = { cpu: ['wasm32'] }
+
+// Neither npm nor utoo may read the developer's ~/.npmrc (omit-lockfile-registry-resolved
+// there makes npm's own `npm ls` reject the dist-tag deps of the tree npm installed).
+const userconfig = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'utoo-npmrc-')), 'npmrc')
+fs.writeFileSync(userconfig, '')
+process.env.npm_config_userconfig = userconfig
+
 let registry
 before(async () => {
+  for (const npm of NPMS) {
+    assert.ok(fs.existsSync(npm.cli), `${npm.label} is a devDependency (${npm.cli}): run npm install`)
+  }
   registry = await startRegistry([
     // Hoisting with conflicts.
     pkg('left', '1.0.0', { dependencies: { shared: '^1.0.0' } }),
@@ -21,6 +38,10 @@ before(async () => {
     pkg('shared', '1.0.0'),
     pkg('shared', '1.5.0'),
     pkg('shared', '2.0.0'),
+    // Conflicts two levels down: each level keeps its own copy.
+    pkg('outer', '1.0.0', { dependencies: { inner: '^1', shared: '^1' } }),
+    pkg('inner', '1.0.0', { dependencies: { shared: '^2', leaf: '^1' } }),
+    pkg('leaf', '1.0.0', { dependencies: { shared: '1.0.0' } }),
     // A new copy must not shadow the one a nested package uses.
     pkg('a', '1.0.0', { dependencies: { b: '^1', x: '^1' } }),
     pkg('b', '1.0.0', { dependencies: { c: '^1' } }),
@@ -39,6 +60,28 @@ before(async () => {
     pkg('helper', '1.0.0', { peerDependencies: { engine: '>=1' } }),
     pkg('engine', '1.2.0'),
     pkg('engine', '2.0.0'),
+    // A chain of peers: each one's peer set is placed with it.
+    pkg('chain-a', '1.0.0', { peerDependencies: { 'chain-b': '^1' } }),
+    pkg('chain-b', '1.0.0', { peerDependencies: { 'chain-c': '>=1 <3' } }),
+    pkg('chain-b', '1.1.0', { peerDependencies: { 'chain-c': '^2' } }),
+    pkg('chain-c', '1.0.0', { peerDependencies: { 'chain-d': '*' } }),
+    pkg('chain-c', '2.0.0', { peerDependencies: { 'chain-d': '^2' } }),
+    pkg('chain-c', '3.0.0'),
+    pkg('chain-d', '1.0.0'),
+    pkg('chain-d', '2.0.0'),
+    pkg('chain-d', '2.5.0'),
+    // An alias beside a peer of the same name (a fork standing in for its original).
+    pkg('bundler', '6.0.0'),
+    pkg('bundler', '7.0.0'),
+    pkg('bundler-fork', '6.3.0', { dependencies: { 'fork-util': '^1' } }),
+    pkg('fork-util', '1.0.0'),
+    pkg('bundler-plugin', '1.0.0', { peerDependencies: { bundler: '>=6' } }),
+    pkg('@aaa/bundler-plugin', '1.0.0', { peerDependencies: { bundler: '^6 || ^7' }, dependencies: { 'fork-util': '^1' } }),
+    // A plugin package whose plugins are optional peers and dev dependencies.
+    pkg('plug-a', '1.0.0'),
+    pkg('plug-b', '1.0.0', { peerDependencies: { 'plug-c': '^1' } }),
+    pkg('plug-c', '1.0.0'),
+    pkg('plug-d', '1.0.0'),
     // Flags: dev-only, optional-only, both.
     pkg('devtool', '1.0.0', { dependencies: { common: '^1' }, bin: { devtool: 'cli.js' } }, { 'cli.js': '#!/usr/bin/env node\n' }),
     pkg('opt', '1.0.0', { dependencies: { common: '^1' } }),
@@ -47,29 +90,68 @@ before(async () => {
     pkg('native', '1.0.0', { optionalDependencies: { 'native-linux': '1.0.0', 'native-win': '1.0.0' } }),
     pkg('native-linux', '1.0.0', { os: ['linux'], cpu: ['x64', 'arm64'] }),
     pkg('native-win', '1.0.0', { os: ['win32'], cpu: ['x64'] }),
+    // A wasm32 binding with dependencies of its own, one shared with an installed package, one
+    // conflicting with another's; and an optional plugin that cannot work without a binding.
+    pkg('binding', '1.0.0', { optionalDependencies: { 'binding-wasm': '1.0.0', 'binding-wasm2': '1.0.0' } }),
+    pkg('binding-wasm', '1.0.0', { ...wasm32, dependencies: { 'wasm-rt': '^1', 'shared-x': '^1', conflicted: '^2' }, optionalDependencies: { 'wasm-opt': '^1' } }),
+    pkg('binding-wasm2', '1.0.0', { ...wasm32, dependencies: { 'wasm-rt': '^1' } }),
+    pkg('wasm-rt', '1.0.0', { dependencies: { 'wasm-core': '^1' } }),
+    pkg('wasm-core', '1.0.0'),
+    pkg('wasm-opt', '1.0.0'),
+    pkg('shared-x', '1.0.0'),
+    pkg('conflicted', '1.0.0'),
+    pkg('conflicted', '2.0.0'),
+    pkg('other', '1.0.0', { dependencies: { 'shared-x': '^1', conflicted: '^1' } }),
+    pkg('wasm-plugin', '1.0.0', { dependencies: { 'binding-wasm3': '^1', 'plugin-helper': '^1' } }),
+    pkg('binding-wasm3', '1.0.0', wasm32),
+    pkg('plugin-helper', '1.0.0'),
     // Dist-tags and prereleases.
     pkg('tagged', '1.0.0'),
     pkg('tagged', '2.0.0-beta.1'),
     pkg('tagged', '1.1.0'),
     pkg('@scope/thing', '1.0.0', { dependencies: { tagged: '>=1.0.0' }, funding: 'https://example.invalid/fund' }),
-  ])
+    pkg('lagging', '1.0.0'),
+    pkg('lagging', '1.2.0'),
+    pkg('lagging', '2.0.0'),
+    pkg('lagging', '3.0.0-rc.1'),
+    pkg('pre-user', '1.0.0', { dependencies: { lagging: '^3.0.0-rc.0' } }),
+    // A package whose peer conflicts with the root's pin: it nests with its own peer.
+    pkg('old-host-user', '1.0.0', { dependencies: { plugin: '1' } }),
+    // Optional and required at once; install scripts, deprecations.
+    pkg('both-ways', '1.0.0', { dependencies: { common: '^1', opt: '^1' }, optionalDependencies: { opt: '^1' } }),
+    pkg('scripted', '1.0.0', { scripts: { postinstall: 'node -e 0' }, dependencies: { 'old-api': '^1' } }),
+    pkg('old-api', '1.0.0', { deprecated: 'use new-api' }),
+  ], {
+    distTags: {
+      tagged: { next: '2.0.0-beta.1' },
+      // `latest` behind the highest version: a range it satisfies takes it.
+      lagging: { latest: '1.0.0', next: '3.0.0-rc.1' },
+    },
+  })
 })
-after(() => registry.close())
+after(() => {
+  fs.rmSync(path.dirname(userconfig), { recursive: true, force: true })
+  return registry.close()
+})
 
 function run(cmd, args, cwd) {
   return new Promise((resolvePromise) => {
     const child = spawn(cmd, args, { cwd, env: { ...process.env, npm_config_update_notifier: 'false' } })
+    let stdout = ''
     let out = ''
-    child.stdout.on('data', (d) => (out += d))
+    child.stdout.on('data', (d) => { stdout += d; out += d })
     child.stderr.on('data', (d) => (out += d))
-    child.on('close', (status) => resolvePromise({ status, out }))
+    child.on('close', (status) => resolvePromise({ status, stdout, out }))
   })
 }
 
+// Only flags both npm 11 and npm 12 know (npm 12 rejects unknown ones on its command line).
 const npmFlags = (project) => [
   '--registry', registry.url, '--cache', path.join(project.dir, '.npm-cache'),
   '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error',
 ]
+
+const npmRun = (npm, args, project) => run(process.execPath, [npm.cli, ...args, ...npmFlags(project)], project.dir)
 
 function entries(lockPath) {
   const packages = readJson(lockPath).packages
@@ -81,50 +163,104 @@ function entries(lockPath) {
   return out
 }
 
-const scenarios = {
+// Byte for byte, `resolved` (when written) aside.
+const lockText = (project) => fs.readFileSync(path.join(project.dir, 'package-lock.json'), 'utf8').replace(/^\s*"resolved": .*\n/gm, '')
+
+const shapes = {
   'nested conflicts': { dependencies: { left: '^1', right: '^1' } },
+  'conflicts two levels down': { dependencies: { outer: '^1', shared: '^2' } },
   'shadowing': { dependencies: { a: '1', b: '^2', c: '^1', x: '^2' } },
   'peers': { dependencies: { plugin: '1' } },
   'a peer placed before the project pins it': { dependencies: { '@aaa/loose-plugin': '1', host: '~2.1.0' } },
   "a peer takes its dependent's requester's range": { dependencies: { tool: '1' } },
+  'a deep peer chain': { dependencies: { 'chain-a': '1' } },
+  'a deep peer chain under a root pin': { dependencies: { 'chain-a': '1', 'chain-d': '~2.0.0' } },
+  'an alias beside a peer of its name': { dependencies: { bundler: 'npm:bundler-fork@^6', 'bundler-plugin': '^1' } },
+  'a peer placed before the alias of its name': { dependencies: { '@aaa/bundler-plugin': '1', bundler: 'npm:bundler-fork@^6' } },
+  'root peers beside dev and prod deps': {
+    peerDependencies: { 'plug-a': '^1', 'plug-b': '^1', 'plug-c': '^1', 'plug-d': '^1' },
+    peerDependenciesMeta: { 'plug-a': { optional: true }, 'plug-b': { optional: true }, 'plug-d': { optional: true } },
+    devDependencies: { 'plug-a': '^1', 'plug-b': '^1', common: '^1' },
+    dependencies: { common: '^1' },
+  },
   'dev optional flags': { dependencies: { '@scope/thing': '1' }, devDependencies: { devtool: '1' }, optionalDependencies: { opt: '1' } },
   'platform optionals': { dependencies: { native: '1' } },
+  'platform optionals with dependencies': { dependencies: { binding: '1', other: '1' }, optionalDependencies: { 'wasm-plugin': '1' } },
+  'a peer conflict below the root nests with its dependent': { dependencies: { host: '3', 'old-host-user': '1' } },
+  'optional and required at once': { dependencies: { 'both-ways': '1', opt: '1' }, optionalDependencies: { opt: '1' } },
+  'install scripts and deprecations': { dependencies: { scripted: '1' } },
+  "a dev dependency's peer beside a prod pin": { dependencies: { host: '~2.1.0' }, devDependencies: { plugin: '1', '@aaa/loose-plugin': '1' } },
+  'a project mixing all of it': {
+    dependencies: { left: '^1', right: '^1', a: '1', b: '^2', tool: '1', plugin: '1', '@scope/thing': '1', binding: '1', other: '1', 'pre-user': '1' },
+    devDependencies: { devtool: '1', 'bundler-plugin': '1', bundler: 'npm:bundler-fork@^6', 'chain-a': '1' },
+    optionalDependencies: { 'wasm-plugin': '1', opt: '1' },
+  },
   'aliases and tags': { dependencies: { renamed: 'npm:shared@^2', tagged: 'latest' } },
+  'dist-tags and prereleases': { dependencies: { tagged: 'next', lagging: '*', 'pre-user': '1' }, devDependencies: { 'renamed-next': 'npm:lagging@next' } },
 }
 
-for (const [name, packageJson] of Object.entries(scenarios)) {
-  test(`lockfile matches npm: ${name}`, async () => {
+for (const [name, packageJson] of Object.entries(shapes)) {
+  test(`agrees with npm 11 and npm 12: ${name}`, async (t) => {
     const ours = makeProject(packageJson)
-    const theirs = makeProject(packageJson)
+    t.after(() => ours.cleanup())
     await resolve({ cwd: ours.dir, registry: registry.url, cacheDir: ours.cache })
-    const npm = await run('npm', ['install', '--package-lock-only', ...npmFlags(theirs)], theirs.dir)
-    assert.equal(npm.status, 0, npm.out)
-    assert.deepEqual(entries(path.join(ours.dir, 'package-lock.json')), entries(path.join(theirs.dir, 'package-lock.json')))
-    // Byte for byte, `resolved` (when written) aside.
-    const text = (p) => fs.readFileSync(path.join(p.dir, 'package-lock.json'), 'utf8').replace(/^\s*"resolved": .*\n/gm, '')
-    assert.equal(text(ours), text(theirs))
-    ours.cleanup()
-    theirs.cleanup()
+    const installed = makeProject(packageJson)
+    t.after(() => installed.cleanup())
+    await install({ cwd: installed.dir, registry: registry.url, cacheDir: installed.cache })
+    assert.equal(lockText(installed), lockText(ours), 'install and resolve write the same lockfile')
+    for (const npm of NPMS) {
+      await t.test(`${npm.label}: same lockfile`, async () => {
+        const theirs = makeProject(packageJson)
+        try {
+          const r = await npmRun(npm, ['install', '--package-lock-only'], theirs)
+          assert.equal(r.status, 0, r.out)
+          assert.deepEqual(entries(path.join(ours.dir, 'package-lock.json')), entries(path.join(theirs.dir, 'package-lock.json')))
+          assert.equal(lockText(ours), lockText(theirs))
+        } finally {
+          theirs.cleanup()
+        }
+      })
+      await t.test(`${npm.label}: npm ls --all is clean on utoo's tree`, async () => {
+        const ls = await npmRun(npm, ['ls', '--all'], installed)
+        assert.equal(ls.status, 0, ls.out)
+        // A missing optional package is listed as UNMET OPTIONAL DEPENDENCY: that is fine.
+        assert.doesNotMatch(ls.stdout, /invalid|missing|extraneous|UNMET (?!OPTIONAL)/i, ls.out)
+      })
+      await t.test(`${npm.label}: npm ci accepts utoo's lockfile`, async () => {
+        const project = makeProject(packageJson)
+        try {
+          fs.copyFileSync(path.join(ours.dir, 'package-lock.json'), path.join(project.dir, 'package-lock.json'))
+          const before = fs.readFileSync(path.join(project.dir, 'package-lock.json'), 'utf8')
+          const ci = await npmRun(npm, ['ci'], project)
+          assert.equal(ci.status, 0, ci.out)
+          assert.equal(fs.readFileSync(path.join(project.dir, 'package-lock.json'), 'utf8'), before, 'npm ci left the lockfile alone')
+        } finally {
+          project.cleanup()
+        }
+      })
+    }
   })
 }
 
-test('npm accepts the tree and the lockfile utoo writes', async () => {
-  const project = makeProject({
-    dependencies: { left: '^1', right: '^1', plugin: '1', native: '1', renamed: 'npm:shared@^2' },
-    devDependencies: { devtool: '1' },
-  })
-  const summary = await install({ cwd: project.dir, registry: registry.url, cacheDir: project.cache })
-  assert.ok(summary.packages > 5)
-  const ls = await run('npm', ['ls', '--all', ...npmFlags(project)], project.dir)
-  assert.equal(ls.status, 0, ls.out)
-  assert.doesNotMatch(ls.out, /invalid|missing|extraneous|ERR/i)
-  const lockBefore = fs.readFileSync(path.join(project.dir, 'package-lock.json'), 'utf8')
-  const ci = await run('npm', ['ci', ...npmFlags(project)], project.dir)
-  assert.equal(ci.status, 0, ci.out)
-  assert.equal(fs.readFileSync(path.join(project.dir, 'package-lock.json'), 'utf8'), lockBefore, 'npm ci left the lockfile alone')
-  // And utoo on npm's own tree: nothing to do but checking.
-  const again = await install({ cwd: project.dir, registry: registry.url, cacheDir: project.cache })
-  assert.equal(again.resolved, false)
-  assert.equal(fs.readFileSync(path.join(project.dir, 'package-lock.json'), 'utf8'), lockBefore)
-  project.cleanup()
+test('utoo finds nothing to do on the tree npm ci built from its lockfile', async (t) => {
+  for (const npm of NPMS) {
+    await t.test(npm.label, async () => {
+      const project = makeProject({
+        dependencies: { left: '^1', right: '^1', plugin: '1', native: '1', renamed: 'npm:shared@^2', binding: '1' },
+        devDependencies: { devtool: '1' },
+      })
+      try {
+        const summary = await install({ cwd: project.dir, registry: registry.url, cacheDir: project.cache })
+        assert.ok(summary.packages > 5)
+        const lockBefore = fs.readFileSync(path.join(project.dir, 'package-lock.json'), 'utf8')
+        const ci = await npmRun(npm, ['ci'], project)
+        assert.equal(ci.status, 0, ci.out)
+        const again = await install({ cwd: project.dir, registry: registry.url, cacheDir: project.cache })
+        assert.equal(again.resolved, false)
+        assert.equal(fs.readFileSync(path.join(project.dir, 'package-lock.json'), 'utf8'), lockBefore)
+      } finally {
+        project.cleanup()
+      }
+    })
+  }
 })

@@ -14,7 +14,11 @@ function pkg(name, version, manifest = {}, files = {}) {
   return { name, version, manifest, files }
 }
 
-/** `options.delayMs`: every answer waits that long (a slow network, to stretch an install). */
+/**
+ * startRegistry(packages, options): `options.delayMs`, every answer waits that long (a slow
+ * network, to stretch an install); `options.distTags`, e.g. `{ name: { next: '2.0.0-beta.1' } }`
+ * (`latest` is the last version listed unless it says otherwise).
+ */
 async function startRegistry(packages, options = {}) {
   const packuments = new Map()
   const tarballs = new Map()
@@ -58,6 +62,9 @@ async function startRegistry(packages, options = {}) {
     doc.versions[p.version] = { ...manifest, dist: { tarball: url + tarPath.slice(1), integrity, shasum } }
     doc['dist-tags'].latest = p.version
     packuments.set(p.name, doc)
+  }
+  for (const [name, tags] of Object.entries(options.distTags || {})) {
+    Object.assign(packuments.get(name)['dist-tags'], tags)
   }
   return {
     url,

@@ -10,13 +10,15 @@ use utoo_lockfile::{parent_path, LockEntry};
 use utoo_manifest::Platform;
 
 use crate::context::Context;
+use crate::optional_set::Edges;
 use crate::package::Placement;
 use crate::project::Project;
 use crate::trust::HiddenLockfile;
 use crate::InstallError;
 
-/// The paths that go on disk here: all but the root, links, the kinds `omit` leaves out,
-/// and optional packages for other platforms (and what is nested inside those).
+/// The paths that go on disk here: all but the root, links and the kinds `omit` leaves out,
+/// less the optional packages for other platforms and what only they need (arborist skips
+/// those at reify time, and keeps them in the lockfile).
 pub(crate) struct Target {
     pub paths: BTreeSet<String>,
     /// Optional packages left out for this platform.
@@ -38,24 +40,21 @@ impl Target {
     ) -> Result<Target, InstallError> {
         let force = settings.force;
         let platform = Platform::current();
-        let mut paths = BTreeSet::new();
-        let mut skipped_roots: Vec<String> = Vec::new();
+        let mut foreign = Vec::new();
         for (path, entry) in packages {
             if path.is_empty() || entry.link {
                 continue;
             }
-            if skipped_roots
-                .iter()
-                .any(|s| path.starts_with(&format!("{s}/")))
-                || omitted(entry, settings.omit)
+            if omitted(entry, settings.omit)
+                || platform.accepts_fields(&entry.os, &entry.cpu, &entry.libc)
             {
                 continue;
             }
-            if !platform.accepts_fields(&entry.os, &entry.cpu, &entry.libc) {
-                if entry.optional || force {
-                    skipped_roots.push(path.clone());
-                    continue;
-                }
+            // npm skips an optional package whatever --force says; a required one it
+            // installs only when forced.
+            if entry.optional {
+                foreign.push(path.as_str());
+            } else if !force {
                 return Err(InstallError::BadPlatform {
                     package: format!(
                         "{}@{}",
@@ -67,12 +66,21 @@ impl Target {
                     libc: entry.libc.clone(),
                 });
             }
-            paths.insert(path.clone());
         }
-        Ok(Target {
-            paths,
-            skipped: skipped_roots.len() as u64,
-        })
+        let skipped = foreign.len() as u64;
+        let edges = Edges::of(packages);
+        let left_out = edges.optional_set(foreign);
+        let reached = edges.reachable_avoiding(&left_out);
+        let paths = packages
+            .iter()
+            .filter(|(path, entry)| {
+                !entry.link && !omitted(entry, settings.omit) && reached.contains(path.as_str())
+            })
+            // A folder cannot go where its parent package does not.
+            .filter(|(path, _)| !nested_in_removed(path, &reached))
+            .map(|(path, _)| path.clone())
+            .collect();
+        Ok(Target { paths, skipped })
     }
 }
 
@@ -156,8 +164,8 @@ impl Diff {
     }
 }
 
-/// Whether a path sits under a package that is itself being removed.
-fn nested_in_removed(path: &str, target: &BTreeSet<String>) -> bool {
+/// Whether a path sits under a package that is not in `target`.
+fn nested_in_removed<T: std::borrow::Borrow<str> + Ord>(path: &str, target: &BTreeSet<T>) -> bool {
     let mut cur = path;
     while let Some(parent) = parent_path(cur) {
         if parent.is_empty() {

@@ -19,6 +19,7 @@ mod lock;
 mod lockfiles;
 mod node;
 mod noop;
+mod optional_set;
 mod options;
 mod package;
 mod pipeline;

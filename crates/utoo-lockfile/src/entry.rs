@@ -147,14 +147,10 @@ impl LockEntry {
             .unwrap_or_else(|| crate::entry_name(path))
     }
 
-    /// The dependency edges this entry declares; `devDependencies` only count for the root.
+    /// The dependency edges this entry declares, in [`Manifest::edges`]' order (a later kind
+    /// replaces an earlier one); `devDependencies` only count for the root.
     pub fn edges(&self, is_root: bool) -> Vec<(String, String, DepKind)> {
         let mut out: BTreeMap<&str, (&str, DepKind)> = BTreeMap::new();
-        if is_root {
-            for (n, s) in &self.dev_dependencies {
-                out.insert(n, (s, DepKind::Dev));
-            }
-        }
         for (n, s) in &self.peer_dependencies {
             let optional = self
                 .peer_dependencies_meta
@@ -175,6 +171,11 @@ impl LockEntry {
         }
         for (n, s) in &self.optional_dependencies {
             out.insert(n, (s, DepKind::Optional));
+        }
+        if is_root {
+            for (n, s) in &self.dev_dependencies {
+                out.insert(n, (s, DepKind::Dev));
+            }
         }
         // Bundled dependencies come inside the tarball, not from the tree.
         if !is_root {

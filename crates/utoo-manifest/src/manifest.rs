@@ -129,16 +129,13 @@ impl Manifest {
         serde_json::from_slice(bytes)
     }
 
-    /// All dependency edges of this package with their kind, as npm builds them: a name in
-    /// both `dependencies` and `optionalDependencies` is optional; peers carry their meta.
-    /// Dev dependencies only count for the root project (`include_dev`).
+    /// All dependency edges of this package with their kind, as npm builds them: peers,
+    /// then `dependencies`, `optionalDependencies` and (for the root project, `include_dev`)
+    /// `devDependencies`, a later kind replacing an earlier one of the same name (arborist's
+    /// order). So the root's own peers only add edges: what it also lists as a dependency or
+    /// dev dependency is installed, and a name in both of those is dev.
     pub fn edges(&self, include_dev: bool) -> Vec<(String, String, DepKind)> {
         let mut out: BTreeMap<String, (String, DepKind)> = BTreeMap::new();
-        if include_dev {
-            for (name, spec) in &self.dev_dependencies {
-                out.insert(name.clone(), (spec.clone(), DepKind::Dev));
-            }
-        }
         for (name, spec) in &self.peer_dependencies {
             let optional = self
                 .peer_dependencies_meta
@@ -156,6 +153,11 @@ impl Manifest {
         }
         for (name, spec) in &self.optional_dependencies {
             out.insert(name.clone(), (spec.clone(), DepKind::Optional));
+        }
+        if include_dev {
+            for (name, spec) in &self.dev_dependencies {
+                out.insert(name.clone(), (spec.clone(), DepKind::Dev));
+            }
         }
         // peerDependenciesMeta may mark a peer optional that is not listed in peerDependencies:
         // npm then treats it as an optional peer with spec "*".

@@ -59,6 +59,14 @@ struct Resolver<'a, S> {
     preferred: BTreeMap<String, Vec<String>>,
 }
 
+/// What [`Resolver::check_existing`] found for an edge.
+enum Existing {
+    /// Nothing more to place; these nodes were (re)placed.
+    Done(Vec<NodeId>),
+    /// The edge needs a package placed.
+    Place,
+}
+
 #[derive(PartialEq, Eq)]
 struct QueueKey(usize, String);
 
@@ -142,69 +150,117 @@ impl<S: PackumentSource> Resolver<'_, S> {
             return Ok(Vec::new());
         }
         let base = tree.resolve_base(id, kind);
-        if let Some(found) = tree.lookup(base, name) {
-            let f = &tree.nodes[found];
-            if satisfies(name, spec, &f.real_name, &f.version) {
-                return Ok(Vec::new());
-            }
-            // A peer that resolves to a wrong copy sitting right beside its dependent cannot
-            // be fixed here; one found higher up is shadowed by a right copy placed beside it.
-            if kind.is_peer() && (id == 0 || f.parent == Some(base)) {
-                if self.try_replace(tree, found, name, spec, kind).await? {
-                    return Ok(vec![found]);
-                }
-                return self
-                    .peer_conflict(tree, id, found, name, spec)
-                    .map(|()| Vec::new());
-            }
-        } else if kind == DepKind::PeerOptional {
-            // Optional peers are checked when present, never installed for their own sake.
-            return Ok(Vec::new());
+        match self
+            .check_existing(tree, id, base, name, spec, kind)
+            .await?
+        {
+            Existing::Done(placed) => return Ok(placed),
+            Existing::Place => {}
         }
         let required_by = describe(tree, id);
-        let Some((packument, version)) = self
-            .pick_for_edge(tree, base, requester, name, spec, kind, &required_by)
+        let Some(manifest) = self
+            .manifest_for_edge(tree, base, requester, name, spec, kind, &required_by)
             .await?
         else {
             return Ok(Vec::new());
         };
-        let manifest = match packument.manifest(&version) {
-            Some(Ok(m)) => m,
-            Some(Err(source)) => {
-                let error = ResolveError::BadManifest {
-                    name: packument.name.clone(),
-                    version,
-                    required_by: required_by.clone(),
-                    source,
-                };
-                return self
-                    .optional_or(kind, error)
-                    .map(|_: Option<()>| Vec::new());
-            }
-            None => unreachable!("pick only returns published versions"),
-        };
-        let manifest = &manifest;
-
-        let mut target = base;
-        if tree.nodes[target].children.contains_key(name) {
+        if tree.nodes[base].children.contains_key(name) {
             self.events.warn(
                 WarningCode::PeerConflict,
                 format!("{required_by} needs {name}@{spec} where another version already sits; keeping it"),
             );
             return Ok(Vec::new());
         }
-        let edges = dependency_edges(manifest);
-        // Walk up while the next level can take the package: no other version there, no
-        // copy below it hidden, and the package's peers resolve correctly from there.
-        while let Some(up) = tree.nodes[target].parent {
-            if tree.nodes[up].children.contains_key(name)
-                || tree.would_shadow(up, name, &manifest.name, &manifest.version)
-                || !peers_fit(tree, up, &edges)
-            {
-                break;
+        let edges = dependency_edges(&manifest);
+        let target = hoist_target(tree, base, name, &manifest, &edges);
+        self.warn_about(&manifest);
+        self.prefetch_edges(&edges);
+        match target {
+            Hoist::Under(level) => {
+                self.place_with_peers(tree, level, id, name, &manifest, edges)
+                    .await
             }
-            target = up;
+            Hoist::Replace(current) => {
+                tree.replace(current, &manifest, edges);
+                Ok(vec![current])
+            }
         }
+    }
+
+    /// What is already there for the edge: a satisfying copy (nothing to do), a wrong peer
+    /// beside its dependent (replaced, or a conflict), or room to place one.
+    async fn check_existing(
+        &mut self,
+        tree: &mut Tree,
+        id: NodeId,
+        base: NodeId,
+        name: &str,
+        spec: &str,
+        kind: DepKind,
+    ) -> Result<Existing, ResolveError> {
+        let Some(found) = tree.lookup(base, name) else {
+            // Optional peers are checked when present, never installed for their own sake.
+            return Ok(if kind == DepKind::PeerOptional {
+                Existing::Done(Vec::new())
+            } else {
+                Existing::Place
+            });
+        };
+        let f = &tree.nodes[found];
+        if satisfies(name, spec, &f.real_name, &f.version) {
+            return Ok(Existing::Done(Vec::new()));
+        }
+        // A peer that resolves to a wrong copy sitting right beside its dependent cannot be
+        // fixed here; one found higher up is shadowed by a right copy placed beside it.
+        if kind.is_peer() && (id == 0 || f.parent == Some(base)) {
+            if self.try_replace(tree, found, name, spec, kind).await? {
+                return Ok(Existing::Done(vec![found]));
+            }
+            self.peer_conflict(tree, id, found, name, spec)?;
+            return Ok(Existing::Done(Vec::new()));
+        }
+        Ok(Existing::Place)
+    }
+
+    /// The manifest of the version [`Self::pick_for_edge`] chooses; `None` for an optional
+    /// edge that cannot be had.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the edge's parts and where it stands in the tree; a struct would only rename them"
+    )]
+    async fn manifest_for_edge(
+        &mut self,
+        tree: &Tree,
+        base: NodeId,
+        requester: Option<NodeId>,
+        name: &str,
+        spec: &str,
+        kind: DepKind,
+        required_by: &str,
+    ) -> Result<Option<Manifest>, ResolveError> {
+        let Some((packument, version)) = self
+            .pick_for_edge(tree, base, requester, name, spec, kind, required_by)
+            .await?
+        else {
+            return Ok(None);
+        };
+        match packument.manifest(&version) {
+            Some(Ok(manifest)) => Ok(Some(manifest)),
+            Some(Err(source)) => {
+                let error = ResolveError::BadManifest {
+                    name: packument.name.clone(),
+                    version,
+                    required_by: required_by.to_owned(),
+                    source,
+                };
+                self.optional_or(kind, error)
+            }
+            None => unreachable!("pick only returns published versions"),
+        }
+    }
+
+    /// Engine and deprecation warnings for a package about to be placed.
+    fn warn_about(&self, manifest: &Manifest) {
         if let Some(node) = &self.options.node_version {
             if let Some(wanted) = manifest.node_engine_mismatch(node) {
                 self.events.warn(
@@ -222,13 +278,24 @@ impl<S: PackumentSource> Resolver<'_, S> {
                 format!("{}@{}: {message}", manifest.name, manifest.version),
             );
         }
-        self.prefetch_edges(&edges);
+    }
+
+    /// Places the package in `target`'s node_modules, then its peers: npm places a package
+    /// together with its peer set, before anything else can take the spots its peers need.
+    async fn place_with_peers(
+        &mut self,
+        tree: &mut Tree,
+        target: NodeId,
+        requester: NodeId,
+        name: &str,
+        manifest: &Manifest,
+        edges: Vec<(String, String, DepKind)>,
+    ) -> Result<Vec<NodeId>, ResolveError> {
         let peers: Vec<(String, String)> = edges
             .iter()
             .filter(|(_, _, k)| *k == DepKind::Peer)
             .map(|(n, s, _)| (n.clone(), s.clone()))
             .collect();
-        let entry = LockEntry::from_manifest(name, manifest);
         let node = Node {
             name: name.to_owned(),
             real_name: manifest.name.clone(),
@@ -238,12 +305,10 @@ impl<S: PackumentSource> Resolver<'_, S> {
             depth: 0,
             path: String::new(),
             edges,
-            entry,
+            entry: LockEntry::from_manifest(name, manifest),
         };
         let new_id = tree.add(target, node);
         let mut placed = vec![new_id];
-        // npm places a package together with its peer set, before anything else can take
-        // the spots its peers need.
         for (peer, peer_spec) in peers {
             let more = Box::pin(self.resolve_edge(
                 tree,
@@ -251,7 +316,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
                 &peer,
                 &peer_spec,
                 DepKind::Peer,
-                Some(id),
+                Some(requester),
             ))
             .await?;
             placed.extend(more);
@@ -274,17 +339,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
         let Some((packument, version)) = self.pick(name, spec, kind, &required_by).await? else {
             return Ok(false);
         };
-        let users = tree.dependents.get(name).cloned().unwrap_or_default();
-        let all_ok = users.iter().all(|&user| {
-            tree.nodes[user]
-                .edges
-                .iter()
-                .filter(|(n, _, _)| n == name)
-                .all(|(_, s, k)| {
-                    tree.lookup(tree.resolve_base(user, *k), name) != Some(found)
-                        || satisfies(name, s, &packument.name, &version)
-                })
-        });
+        let all_ok = tree.users_accept(found, name, &packument.name, &version);
         let Some(Ok(manifest)) = packument.manifest(&version) else {
             return Ok(false);
         };
@@ -469,6 +524,57 @@ fn dependency_edges(manifest: &Manifest) -> Vec<(String, String, DepKind)> {
         .into_iter()
         .filter(|(n, _, _)| !bundled.contains(n))
         .collect()
+}
+
+/// Where a package goes: into a level's node_modules, or in place of another version.
+enum Hoist {
+    Under(NodeId),
+    Replace(NodeId),
+}
+
+/// The highest place from `base` up that can take `name` (the last that is no conflict, as
+/// arborist's place-dep walks): a level with no copy of it where no copy below would be
+/// hidden, or one whose copy it can replace; and the package's peers resolve there.
+fn hoist_target(
+    tree: &Tree,
+    base: NodeId,
+    name: &str,
+    manifest: &Manifest,
+    edges: &[(String, String, DepKind)],
+) -> Hoist {
+    let mut target = Hoist::Under(base);
+    let mut level = base;
+    while let Some(up) = tree.nodes[level].parent {
+        let fits = match tree.nodes[up].children.get(name) {
+            Some(&current) => can_replace(tree, current, name, manifest),
+            None => !tree.would_shadow(up, name, &manifest.name, &manifest.version),
+        };
+        if !fits || !peers_fit(tree, up, edges) {
+            break;
+        }
+        target = match tree.nodes[up].children.get(name) {
+            Some(&current) => Hoist::Replace(current),
+            None => Hoist::Under(up),
+        };
+        level = up;
+    }
+    target
+}
+
+/// Arborist's REPLACE of a placed package by another version of it: the same package, not
+/// older, and every edge that resolves to the placed one accepts it.
+fn can_replace(tree: &Tree, current: NodeId, name: &str, manifest: &Manifest) -> bool {
+    let placed = &tree.nodes[current];
+    let newer = match (
+        Version::parse(&manifest.version),
+        Version::parse(&placed.version),
+    ) {
+        (Ok(new), Ok(old)) => new >= old,
+        _ => false,
+    };
+    placed.real_name == manifest.name
+        && newer
+        && tree.users_accept(current, name, &manifest.name, &manifest.version)
 }
 
 /// Whether every peer in `edges` resolves to a satisfying copy (or to nothing yet) from `level`.

@@ -76,6 +76,26 @@ impl Tree {
         node.edges = edges;
     }
 
+    /// Whether every edge that resolves to `found` (the package `name` there) would accept
+    /// `real_name@version` in its place; edges from inside `found` do not count, they go
+    /// with it.
+    pub fn users_accept(&self, found: NodeId, name: &str, real_name: &str, version: &str) -> bool {
+        let users = self.dependents.get(name).map_or(&[][..], Vec::as_slice);
+        users
+            .iter()
+            .filter(|&&user| !self.is_within(user, found))
+            .all(|&user| {
+                self.nodes[user]
+                    .edges
+                    .iter()
+                    .filter(|(n, _, _)| n == name)
+                    .all(|(_, spec, kind)| {
+                        self.lookup(self.resolve_base(user, *kind), name) != Some(found)
+                            || satisfies(name, spec, real_name, version)
+                    })
+            })
+    }
+
     /// Node resolution: `name` as seen from `from`'s folder.
     pub fn lookup(&self, from: NodeId, name: &str) -> Option<NodeId> {
         let mut cur = Some(from);

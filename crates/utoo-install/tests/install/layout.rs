@@ -122,6 +122,102 @@ async fn missing_and_foreign_platform_optionals_are_skipped() {
         .any(|code| code == "EOPTIONALSKIPPED"));
 }
 
+/// A `wasm32` binding's own dependencies, a package that cannot work without it, and a
+/// dependency shared with a package that is installed.
+fn foreign_binding_packages() -> Vec<Pkg> {
+    let wasm32 = || json!(["wasm32"]);
+    vec![
+        Pkg::new("binding", "1.0.0")
+            .add_to("optionalDependencies", "binding-wasm", "1.0.0")
+            .add_to("optionalDependencies", "binding-wasm2", "1.0.0"),
+        Pkg::new("binding-wasm", "1.0.0")
+            .with("cpu", wasm32())
+            .dep("wasm-rt", "^1")
+            .dep("shared-x", "^1")
+            .dep("conflicted", "^2")
+            .add_to("optionalDependencies", "wasm-opt", "^1"),
+        Pkg::new("binding-wasm2", "1.0.0")
+            .with("cpu", wasm32())
+            .dep("wasm-rt", "^1"),
+        Pkg::new("wasm-rt", "1.0.0").dep("wasm-core", "^1"),
+        Pkg::new("wasm-core", "1.0.0"),
+        Pkg::new("wasm-opt", "1.0.0"),
+        Pkg::new("shared-x", "1.0.0"),
+        Pkg::new("conflicted", "1.0.0"),
+        Pkg::new("conflicted", "2.0.0"),
+        Pkg::new("other", "1.0.0")
+            .dep("shared-x", "^1")
+            .dep("conflicted", "^1"),
+        Pkg::new("wasm-plugin", "1.0.0")
+            .dep("binding-wasm3", "^1")
+            .dep("plugin-helper", "^1"),
+        Pkg::new("binding-wasm3", "1.0.0").with("cpu", wasm32()),
+        Pkg::new("plugin-helper", "1.0.0"),
+    ]
+}
+
+#[tokio::test]
+async fn what_only_a_foreign_platform_optional_needs_stays_off_disk() {
+    let p = TestContext::new(
+        &foreign_binding_packages(),
+        json!({"dependencies": {"binding": "1", "other": "1"},
+               "optionalDependencies": {"wasm-plugin": "1"}}),
+    )
+    .await;
+    p.install().await.unwrap();
+    let lock = p.lockfile();
+    // Every platform stays locked, the skipped packages' subtrees with them.
+    for path in [
+        "binding-wasm",
+        "binding-wasm2",
+        // binding-wasm sits before `other` in the queue: its copy hoists, other's nests.
+        "conflicted",
+        "wasm-rt",
+        "wasm-core",
+        "wasm-opt",
+        "wasm-plugin",
+        "binding-wasm3",
+        "plugin-helper",
+    ] {
+        let entry = &lock["packages"][format!("node_modules/{path}")];
+        assert_eq!(entry["optional"], true, "{path}: {entry}");
+    }
+    // On disk: what something installed needs; nothing reached only through a skipped
+    // binding, nor what cannot work without one (wasm-plugin needs binding-wasm3).
+    let on_disk = |path: &str| p.root().join("node_modules").join(path).exists();
+    assert_eq!(
+        lock["packages"]["node_modules/other/node_modules/conflicted"]["version"],
+        "1.0.0"
+    );
+    for path in [
+        "binding",
+        "other",
+        "shared-x",
+        "other/node_modules/conflicted",
+    ] {
+        assert!(on_disk(path), "{path} is installed");
+    }
+    for path in [
+        "binding-wasm",
+        "binding-wasm2",
+        "conflicted",
+        "wasm-rt",
+        "wasm-core",
+        "wasm-opt",
+        "wasm-plugin",
+        "binding-wasm3",
+        "plugin-helper",
+    ] {
+        assert!(!on_disk(path), "{path} stays off disk");
+    }
+    let hidden = std::fs::read_to_string(p.root().join("node_modules/.package-lock.json")).unwrap();
+    assert!(!hidden.contains("wasm-rt"), "{hidden}");
+    // The next install agrees that nothing is missing.
+    let again = p.install().await.unwrap();
+    assert!(again.up_to_date);
+    assert!(!on_disk("wasm-rt"));
+}
+
 #[tokio::test]
 async fn bundled_dependencies_come_from_the_tarball() {
     let packages = vec![Pkg::new("bundler", "1.0.0")
