@@ -33,6 +33,10 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
             return 1;
         }
     };
+    // Read-only commands touch neither the engine's options nor the network.
+    if let Some(code) = crate::inspect::run(cli.command.as_ref(), &cwd) {
+        return code;
+    }
     let mut options = engine_options(&cli, cwd, node_version);
     let kind = reporter_kind(cli.global.reporter);
     let bar = (kind == ReporterKind::Bar).then(|| Arc::new(BarReporter::new()));
@@ -107,6 +111,7 @@ fn engine_options(cli: &Cli, cwd: PathBuf, node_version: Option<String>) -> Inst
                 ..Default::default()
             });
         }
+        Some(Command::Ls { .. } | Command::Why { .. }) => {}
     }
     options
 }
