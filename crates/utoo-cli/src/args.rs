@@ -137,6 +137,13 @@ pub enum Command {
         #[arg(required = true)]
         packages: Vec<String>,
     },
+    /// Run installed dependencies' install scripts again (all, or the named ones); npm 12's
+    /// `allowScripts` still decides which run.
+    #[command(visible_alias = "rb")]
+    Rebuild {
+        /// `name` or `name@range`.
+        names: Vec<String>,
+    },
     /// List installed packages, as npm's `ls` (read-only; exit 1 on problems).
     #[command(visible_alias = "list")]
     Ls {

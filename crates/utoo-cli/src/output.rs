@@ -52,7 +52,15 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
             cancel.cancel();
         }
     });
-    let result = utoo_install::install(options).await;
+    let rebuild = match &cli.command {
+        Some(Command::Rebuild { names }) => Some(names.clone()),
+        _ => None,
+    };
+    let rebuilding = rebuild.is_some();
+    let result = match rebuild {
+        Some(names) => utoo_install::rebuild(options, names).await,
+        None => utoo_install::install(options).await,
+    };
     ctrl_c.abort();
     if let Some(bar) = &bar {
         bar.finish();
@@ -65,6 +73,8 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
                     serde_json::json!({"type": "summary", "summary": summary})
                 ),
                 ReporterKind::Silent => {}
+                // npm's own closing line for rebuild.
+                _ if rebuilding => eprintln!("rebuilt dependencies successfully"),
                 _ => eprintln!("{}", describe(&summary)),
             }
             0
@@ -111,7 +121,7 @@ fn engine_options(cli: &Cli, cwd: PathBuf, node_version: Option<String>) -> Inst
                 ..Default::default()
             });
         }
-        Some(Command::Ls { .. } | Command::Why { .. }) => {}
+        Some(Command::Ls { .. } | Command::Why { .. } | Command::Rebuild { .. }) => {}
     }
     options
 }

@@ -182,3 +182,42 @@ async fn dangerously_allow_all_scripts_is_npm_11() {
     assert!(summary.scripts_not_run.is_empty());
     assert!(script_warnings(&summary).is_empty());
 }
+
+#[tokio::test]
+async fn rebuild_runs_the_allowed_scripts_again_in_order() {
+    let p = scripted_project(allow_scripted()).await;
+    p.install().await.unwrap();
+    std::fs::remove_file(p.root().join("order.log")).unwrap();
+    std::fs::remove_file(p.root().join("node_modules/base-dep/built.txt")).unwrap();
+    let summary = utoo_install::rebuild(p.options(), Vec::new())
+        .await
+        .unwrap();
+    // Dependencies only, dependencies first; the project's own scripts are not rebuilt.
+    assert_eq!(summary.scripts_run, 2);
+    assert_eq!(order_log(&p), "base-dep\napp-dep\n");
+    assert!(p.root().join("node_modules/base-dep/built.txt").is_file());
+}
+
+#[tokio::test]
+async fn rebuild_by_name_selects_but_does_not_approve() {
+    let p = scripted_project(Value::Null).await;
+    p.install().await.unwrap();
+    std::fs::remove_file(p.root().join("order.log")).unwrap();
+    let names = vec!["base-dep".to_owned()];
+    let refused = utoo_install::rebuild(p.options(), names.clone())
+        .await
+        .unwrap();
+    assert_eq!(refused.scripts_run, 0);
+    assert_eq!(
+        refused.scripts_not_run,
+        [not_run("base-dep@1.0.0", "install", false)]
+    );
+    let mut package_json = p.package_json();
+    package_json["allowScripts"] = json!({"base-dep": true});
+    p.write_package_json(package_json);
+    let summary = utoo_install::rebuild(p.options(), names).await.unwrap();
+    assert_eq!(summary.scripts_run, 1);
+    assert_eq!(order_log(&p), "base-dep\n");
+    assert!(p.root().join("node_modules/base-dep/built.txt").is_file());
+    assert!(summary.scripts_not_run.is_empty());
+}
