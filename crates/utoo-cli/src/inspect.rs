@@ -10,7 +10,7 @@ use crate::output::describe_error;
 
 /// Runs `command` when it is read-only and returns its exit code; `None` for the others.
 pub(crate) fn run(command: Option<&Command>, cwd: &Path) -> Option<i32> {
-    let result = match command? {
+    Some(match command? {
         Command::Ls {
             names,
             all,
@@ -27,17 +27,21 @@ pub(crate) fn run(command: Option<&Command>, cwd: &Path) -> Option<i32> {
         ),
         Command::Why { names, json } => why(cwd, names, *json),
         _ => return None,
-    };
-    Some(result.unwrap_or_else(|error| {
-        eprintln!("{}", describe_error(&error));
-        1
-    }))
+    })
+}
+
+fn failed(error: &InstallError) -> i32 {
+    eprintln!("{}", describe_error(error));
+    1
 }
 
 /// npm's `ls`: the tree on stdout, problems on stderr, exit 1 when there are any (or when
 /// named packages are not installed).
-fn ls(options: &ListOptions, json: bool) -> Result<i32, InstallError> {
-    let report = utoo_install::list(options)?;
+fn ls(options: &ListOptions, json: bool) -> i32 {
+    let report = match utoo_install::list(options) {
+        Ok(report) => report,
+        Err(error) => return failed(&error),
+    };
     if json {
         let text = serde_json::to_string_pretty(&report.to_npm_json()).unwrap_or_default();
         println!("{text}");
@@ -48,17 +52,20 @@ fn ls(options: &ListOptions, json: bool) -> Result<i32, InstallError> {
         }
     }
     let none_found = !options.names.is_empty() && report.nodes.is_empty();
-    Ok(i32::from(!report.problems.is_empty() || none_found))
+    i32::from(!report.problems.is_empty() || none_found)
 }
 
 /// npm's `explain`: each installed copy with its chains of dependents.
-fn why(cwd: &Path, names: &[String], json: bool) -> Result<i32, InstallError> {
+fn why(cwd: &Path, names: &[String], json: bool) -> i32 {
     let mut found = Vec::new();
     for name in names {
-        let explained = utoo_install::explain(cwd, name)?;
+        let explained = match utoo_install::explain(cwd, name) {
+            Ok(explained) => explained,
+            Err(error) => return failed(&error),
+        };
         if explained.is_empty() {
             eprintln!("error[ENOMATCH]: no dependencies found matching {name}");
-            return Ok(1);
+            return 1;
         }
         found.extend(explained);
     }
@@ -74,7 +81,7 @@ fn why(cwd: &Path, names: &[String], json: bool) -> Result<i32, InstallError> {
             .collect();
         print!("{}", texts.join("\n"));
     }
-    Ok(0)
+    0
 }
 
 /// The tree as npm's `ls` draws it (archy's box characters).
