@@ -61,6 +61,8 @@ pub struct ListNode {
     pub deduped: bool,
     /// Its dependencies, when within the depth shown.
     pub children: Vec<ListNode>,
+    /// Its own problem lines (also in [`ListReport::problems`]).
+    pub problems: Vec<String>,
 }
 
 /// The listing of a project.
@@ -143,7 +145,7 @@ pub fn list(options: &ListOptions) -> Result<ListReport, InstallError> {
 }
 
 /// The dependencies of the package at `path` (and the extraneous packages in its
-/// node_modules), sorted by name, with their problems recorded.
+/// node_modules), sorted by name, each with its problems, which also go to `problems`.
 fn children(tree: &Installed, path: &str, problems: &mut Vec<String>) -> Vec<Visit> {
     let mut out = Vec::new();
     let mut reached = BTreeSet::new();
@@ -153,49 +155,50 @@ fn children(tree: &Installed, path: &str, problems: &mut Vec<String>) -> Vec<Vis
             if edge.kind.is_optional() {
                 continue;
             }
-            problems.push(format!(
+            let problem = format!(
                 "missing: {}@{}, required by {}",
                 edge.name,
                 edge.spec,
                 tree.label(path)
-            ));
-            out.push(visit(
-                edge.name,
-                None,
-                ListState::Missing { spec: edge.spec },
-            ));
+            );
+            let mut missing = visit(edge.name, None, ListState::Missing { spec: edge.spec });
+            missing.node.problems.push(problem);
+            out.push(missing);
             continue;
         };
         reached.insert(to);
-        let state = if tree.valid(&edge) {
-            ListState::Ok
+        if tree.valid(&edge) {
+            out.push(node_at(tree, edge.name, to, ListState::Ok));
+            continue;
+        }
+        let from = if path.is_empty() {
+            "the root project".to_owned()
         } else {
-            problems.push(format!("invalid: {} {}", tree.label(to), tree.folder(to)));
-            let from = if path.is_empty() {
-                "the root project".to_owned()
-            } else {
-                path.to_owned()
-            };
-            ListState::Invalid {
-                spec: edge.spec,
-                from,
-            }
+            path.to_owned()
         };
-        out.push(node_at(tree, edge.name, to, state));
+        let state = ListState::Invalid {
+            spec: edge.spec,
+            from,
+        };
+        let mut invalid = node_at(tree, edge.name, to, state);
+        let problem = format!("invalid: {} {}", tree.label(to), tree.folder(to));
+        invalid.node.problems.push(problem);
+        out.push(invalid);
     }
     for (child, entry) in &tree.packages {
         if entry.extraneous && parent_path(child) == Some(path) && !reached.contains(child.as_str())
         {
-            problems.push(format!(
-                "extraneous: {} {}",
-                tree.label(child),
-                tree.folder(child)
-            ));
             let name = utoo_lockfile::entry_name(child).to_owned();
-            out.push(node_at(tree, name, child, ListState::Extraneous));
+            let mut stray = node_at(tree, name, child, ListState::Extraneous);
+            let problem = format!("extraneous: {} {}", tree.label(child), tree.folder(child));
+            stray.node.problems.push(problem);
+            out.push(stray);
         }
     }
     out.sort_by(|a, b| locale_cmp(&a.node.name, &b.node.name));
+    for v in &out {
+        problems.extend(v.node.problems.iter().cloned());
+    }
     out
 }
 
@@ -209,6 +212,7 @@ fn visit(name: String, path: Option<String>, state: ListState) -> Visit {
             state,
             deduped: false,
             children: Vec::new(),
+            problems: Vec::new(),
         },
         path,
         depth: 0,
@@ -266,33 +270,26 @@ impl ListReport {
             root.insert("problems".into(), json!(self.problems));
         }
         if !self.nodes.is_empty() {
-            root.insert("dependencies".into(), dependencies_json(&self.nodes, self));
+            root.insert("dependencies".into(), dependencies_json(&self.nodes));
         }
         Value::Object(root)
     }
 }
 
-fn dependencies_json(nodes: &[ListNode], report: &ListReport) -> Value {
+fn dependencies_json(nodes: &[ListNode]) -> Value {
     let mut map = Map::new();
     for node in nodes {
-        map.insert(node.name.clone(), node_json(node, report));
+        map.insert(node.name.clone(), node_json(node));
     }
     Value::Object(map)
 }
 
-fn node_json(node: &ListNode, report: &ListReport) -> Value {
+fn node_json(node: &ListNode) -> Value {
     let mut out = Map::new();
     if let ListState::Missing { spec } = &node.state {
         out.insert("required".into(), json!(spec));
         out.insert("missing".into(), json!(true));
-        let problem = report
-            .problems
-            .iter()
-            .find(|p| p.starts_with(&format!("missing: {}@{spec},", node.name)));
-        out.insert(
-            "problems".into(),
-            json!(problem.into_iter().collect::<Vec<_>>()),
-        );
+        out.insert("problems".into(), json!(node.problems));
         return Value::Object(out);
     }
     if let Some(real) = &node.real_name {
@@ -314,11 +311,11 @@ fn node_json(node: &ListNode, report: &ListReport) -> Value {
         }
         _ => {}
     }
+    if !node.problems.is_empty() {
+        out.insert("problems".into(), json!(node.problems));
+    }
     if !node.children.is_empty() {
-        out.insert(
-            "dependencies".into(),
-            dependencies_json(&node.children, report),
-        );
+        out.insert("dependencies".into(), dependencies_json(&node.children));
     }
     Value::Object(out)
 }
