@@ -221,3 +221,39 @@ async fn rebuild_by_name_selects_but_does_not_approve() {
     assert!(p.root().join("node_modules/base-dep/built.txt").is_file());
     assert!(summary.scripts_not_run.is_empty());
 }
+
+/// A `binding.gyp` and no install script: npm's implicit `node-gyp rebuild`, which the policy
+/// gates like any install script. The `node-gyp` here is a fixture bin that leaves a file.
+fn gyp_packages() -> Vec<Pkg> {
+    vec![
+        Pkg::new("native", "1.0.0")
+            .with("hasInstallScript", json!(true))
+            .file("binding.gyp", "{}", false),
+        Pkg::new("fake-gyp", "1.0.0")
+            .with("bin", json!({"node-gyp": "gyp.js"}))
+            .file(
+                "gyp.js",
+                "#!/usr/bin/env node\nrequire('fs').writeFileSync('gyp-ran', process.argv[2])\n",
+                true,
+            ),
+    ]
+}
+
+#[tokio::test]
+async fn the_implicit_node_gyp_rebuild_follows_the_policy() {
+    let deps = json!({"native": "1", "fake-gyp": "1"});
+    let p = TestContext::new(&gyp_packages(), json!({"dependencies": deps})).await;
+    let summary = p.install().await.unwrap();
+    assert_eq!(
+        script_warnings(&summary),
+        ["scripts not run: native@1.0.0 (install)"]
+    );
+    assert!(!p.root().join("node_modules/native/gyp-ran").exists());
+
+    let allowed = json!({"dependencies": deps, "allowScripts": {"native": true}});
+    let p = TestContext::new(&gyp_packages(), allowed).await;
+    let summary = p.install().await.unwrap();
+    assert!(summary.scripts_not_run.is_empty());
+    let ran = std::fs::read_to_string(p.root().join("node_modules/native/gyp-ran")).unwrap();
+    assert_eq!(ran, "rebuild");
+}
