@@ -197,4 +197,18 @@ mod tests {
         assert_eq!(p.verdict("node_modules/@s/x", &scoped), Verdict::Allowed);
         assert_eq!(version_from_tarball(SHARP, "sharp"), Some("0.33.5"));
     }
+
+    #[test]
+    fn an_alias_is_matched_by_its_target() {
+        let alias = entry("sharp", Some(SHARP));
+        let path = "node_modules/my-sharp";
+        assert_eq!(
+            policy(&[("sharp@0.33.5", true)], false).verdict(path, &alias),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            policy(&[("my-sharp", true)], false).verdict(path, &alias),
+            Verdict::Unreviewed
+        );
+    }
 }
