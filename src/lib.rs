@@ -47,7 +47,8 @@ pub fn resolve<'env>(
 pub async fn run_cli(argv: Vec<String>, node_version: Option<String>) -> u32 {
     let mut full = vec!["utoo".to_owned()];
     full.extend(argv);
-    utoo_cli::run(full, node_version).await as u32
+    // Exit codes are 0, 1 and 2.
+    u32::try_from(utoo_cli::run(full, node_version).await).unwrap_or(1)
 }
 
 fn start<'env>(

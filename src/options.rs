@@ -41,6 +41,7 @@ pub struct InstallOptions {
     pub signal: Option<Object<'static>>,
 }
 
+#[derive(Clone, Copy)]
 pub(crate) enum ModeOverride {
     FromOptions,
     LockfileOnly,

@@ -40,7 +40,7 @@ pub(crate) struct JsReporter {
 }
 
 impl JsReporter {
-    pub fn new(callback: ProgressCallback) -> JsReporter {
+    pub(crate) fn new(callback: ProgressCallback) -> JsReporter {
         JsReporter {
             callback,
             last: Mutex::new(Vec::new()),

@@ -14,11 +14,17 @@ function pkg(name, version, manifest = {}, files = {}) {
   return { name, version, manifest, files }
 }
 
-async function startRegistry(packages) {
+/** `options.delayMs`: every answer waits that long (a slow network, to stretch an install). */
+async function startRegistry(packages, options = {}) {
   const packuments = new Map()
   const tarballs = new Map()
   const requests = []
+  const delayMs = options.delayMs || 0
   const server = http.createServer((req, res) => {
+    if (delayMs) setTimeout(() => answer(req, res), delayMs)
+    else answer(req, res)
+  })
+  function answer(req, res) {
     const path = decodeURIComponent(req.url.split('?')[0])
     requests.push(path)
     if (path.endsWith('.tgz') && tarballs.has(path)) {
@@ -32,7 +38,7 @@ async function startRegistry(packages) {
     }
     res.writeHead(404, { 'content-type': 'application/json' })
     res.end('{"error":"Not found"}')
-  })
+  }
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${server.address().port}/`
   for (const p of packages) {

@@ -9,8 +9,10 @@ use utoo_config::LIST_SEPARATOR;
 #[command(name = "utoo", version, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
+    /// The subcommand; none is `install`.
     pub command: Option<Command>,
     #[command(flatten)]
+    /// Flags every subcommand takes.
     pub global: GlobalArgs,
 }
 

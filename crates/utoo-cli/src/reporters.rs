@@ -21,7 +21,7 @@ pub(crate) struct BarReporter {
 }
 
 impl BarReporter {
-    pub fn new() -> BarReporter {
+    pub(crate) fn new() -> BarReporter {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(12));
         bar.set_style(
             ProgressStyle::with_template("{spinner} {msg}").expect("static template parses"),
@@ -33,7 +33,7 @@ impl BarReporter {
         }
     }
 
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         self.bar.finish_and_clear();
     }
 }
@@ -72,7 +72,7 @@ pub(crate) struct PlainReporter<W: Write + Send> {
 }
 
 impl<W: Write + Send> PlainReporter<W> {
-    pub fn new(out: W) -> Self {
+    pub(crate) fn new(out: W) -> Self {
         PlainReporter {
             out: Mutex::new(out),
         }

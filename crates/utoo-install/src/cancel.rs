@@ -17,16 +17,19 @@ impl Default for CancelToken {
 }
 
 impl CancelToken {
+    /// A token nobody has cancelled yet.
     pub fn new() -> CancelToken {
         CancelToken {
             tx: Arc::new(watch::channel(false).0),
         }
     }
 
+    /// Cancels every install holding a clone of this token.
     pub fn cancel(&self) {
         self.tx.send_replace(true);
     }
 
+    /// Whether `cancel` was called.
     pub fn is_cancelled(&self) -> bool {
         *self.tx.borrow()
     }

@@ -22,7 +22,7 @@ pub(crate) struct Context {
 }
 
 impl Context {
-    pub fn new(mut options: InstallOptions) -> Result<Context, InstallError> {
+    pub(crate) fn new(mut options: InstallOptions) -> Result<Context, InstallError> {
         let root = options.cwd.clone();
         let cache_dir = options.resolved_cache_dir();
         let mut sources = options
@@ -54,7 +54,7 @@ impl Context {
         })
     }
 
-    pub fn packuments(&self) -> &Packuments {
+    pub(crate) fn packuments(&self) -> &Packuments {
         self.packuments.get_or_init(|| {
             let settings = self.settings();
             let policy = if settings.offline {
@@ -72,7 +72,7 @@ impl Context {
 
     /// The Node whose `engines.node` matters: the front end's, else the `node` on PATH
     /// (asked once, and only by runs that pick versions).
-    pub async fn node_version(&self) -> Option<&nodejs_semver::Version> {
+    pub(crate) async fn node_version(&self) -> Option<&nodejs_semver::Version> {
         self.node_version
             .get_or_init(|| async {
                 match &self.options.node_version {
@@ -84,18 +84,18 @@ impl Context {
             .as_ref()
     }
 
-    pub fn client(&self) -> &RegistryClient {
+    pub(crate) fn client(&self) -> &RegistryClient {
         self.packuments().client()
     }
 
     /// Whether dependencies' install scripts run (and so whether packages that have them
     /// get private copies rather than hard links into the cache).
-    pub fn runs_scripts(&self) -> bool {
+    pub(crate) fn runs_scripts(&self) -> bool {
         !self.settings().ignore_scripts
     }
 
     /// The typed settings of npm's chain for this run (flags and options included).
-    pub fn settings(&self) -> &Settings {
+    pub(crate) fn settings(&self) -> &Settings {
         self.config.settings()
     }
 }

@@ -32,7 +32,7 @@ fn omitted(entry: &LockEntry, omit: Omit) -> bool {
 }
 
 impl Target {
-    pub fn of(
+    pub(crate) fn of(
         packages: &BTreeMap<String, LockEntry>,
         settings: &Settings,
     ) -> Result<Target, InstallError> {
@@ -99,7 +99,7 @@ pub(crate) struct Diff {
 }
 
 impl Diff {
-    pub fn between(
+    pub(crate) fn between(
         ctx: &Context,
         project: &Project,
         packages: &BTreeMap<String, LockEntry>,
@@ -151,7 +151,7 @@ impl Diff {
     }
 
     /// Whether node_modules already is the target.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.place.is_empty() && matches!(&self.remove, Removal::Listed(paths) if paths.is_empty())
     }
 }

@@ -9,9 +9,13 @@ use crate::InstallError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DepField {
     #[default]
+    /// `dependencies`.
     Prod,
+    /// `devDependencies` (`--save-dev`).
     Dev,
+    /// `optionalDependencies` (`--save-optional`).
     Optional,
+    /// `peerDependencies` (`--save-peer`).
     Peer,
 }
 
@@ -31,7 +35,9 @@ impl DepField {
 pub struct EditRequest {
     /// `name`, `name@range`, `name@tag`, `alias@npm:name@range`.
     pub add: Vec<String>,
+    /// Names to remove from every dependency map.
     pub remove: Vec<String>,
+    /// Where `add` writes.
     pub field: DepField,
 }
 
@@ -168,7 +174,7 @@ mod tests {
 
     #[test]
     fn splits_specs() {
-        assert_eq!(split_spec("a").unwrap(), ("a".into(), "".into()));
+        assert_eq!(split_spec("a").unwrap(), ("a".into(), String::new()));
         assert_eq!(split_spec("a@^1").unwrap(), ("a".into(), "^1".into()));
         assert_eq!(
             split_spec("@s/a@next").unwrap(),

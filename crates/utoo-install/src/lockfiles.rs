@@ -50,7 +50,7 @@ pub(crate) struct Lockfiles<'a> {
 
 impl Lockfiles<'_> {
     /// Writes them; returns whether package-lock.json's content changed.
-    pub fn write(self, ctx: &Context) -> Result<bool, InstallError> {
+    pub(crate) fn write(self, ctx: &Context) -> Result<bool, InstallError> {
         let manifest = &self.project.root_manifest();
         let indent = detect_indent(&manifest.text);
         let omit_resolved = ctx.settings().omit_lockfile_registry_resolved;

@@ -25,7 +25,9 @@ pub enum Mode {
 /// the lower levels in force.
 #[derive(Clone)]
 pub struct InstallOptions {
+    /// The project folder.
     pub cwd: PathBuf,
+    /// install, ci or lockfile-only.
     pub mode: Mode,
     /// Overrides the configured registry (the `registry` key).
     pub registry: Option<String>,
@@ -40,7 +42,9 @@ pub struct InstallOptions {
     pub node_version: Option<String>,
     /// Dependencies to add to or remove from package.json before installing.
     pub edit: Option<EditRequest>,
+    /// Receives every event of the run.
     pub reporter: Arc<dyn Reporter>,
+    /// Cancelling it stops the run with `ECANCELLED`.
     pub cancel: CancelToken,
     /// Called at the start of every link job, on the worker running it. Tests use it to hold
     /// jobs open and prove that link jobs overlap, without timing anything.
@@ -50,6 +54,7 @@ pub struct InstallOptions {
 }
 
 impl InstallOptions {
+    /// Defaults for the project in `cwd`: everything else comes from npm's configuration.
     pub fn new(cwd: impl Into<PathBuf>) -> InstallOptions {
         InstallOptions {
             cwd: cwd.into(),
@@ -68,6 +73,10 @@ impl InstallOptions {
     }
 
     /// Sets an npm config key at the command-line level (`set("offline", true)`).
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "callers pass literals and temporaries: `set(\"offline\", true)`"
+    )]
     pub fn set(&mut self, key: &str, value: impl ToString) -> &mut InstallOptions {
         self.config.insert(key.to_owned(), value.to_string());
         self

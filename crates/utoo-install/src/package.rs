@@ -24,7 +24,7 @@ pub(crate) struct Placement {
 }
 
 impl Placement {
-    pub fn new(
+    pub(crate) fn new(
         client: &RegistryClient,
         path: &str,
         entry: &LockEntry,

@@ -45,7 +45,7 @@ pub(crate) struct FetchOutcome {
 pub(crate) fn blocking_pool() -> Arc<rayon::ThreadPool> {
     static POOL: OnceLock<Arc<rayon::ThreadPool>> = OnceLock::new();
     POOL.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         let threads = env_usize("UTOO_JOBS").unwrap_or(cores + 2);
         Arc::new(
             rayon::ThreadPoolBuilder::new()
@@ -67,7 +67,7 @@ fn env_usize(name: &str) -> Option<usize> {
 }
 
 impl FetchLink {
-    pub async fn run(self, ctx: &Context) -> Result<FetchOutcome, InstallError> {
+    pub(crate) async fn run(self, ctx: &Context) -> Result<FetchOutcome, InstallError> {
         if self.place.is_empty() {
             return Ok(FetchOutcome::default());
         }
@@ -256,7 +256,7 @@ impl Shared {
         let t = Instant::now();
         let result = self.linker.place_package(cache_path, dest, method);
         self.link_micros
-            .fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
+            .fetch_add(micros(t.elapsed()), Ordering::Relaxed);
         self.running_links.fetch_sub(1, Ordering::SeqCst);
         result
     }
@@ -267,4 +267,9 @@ enum GroupResult {
     Placed(Vec<Placed>),
     /// All its paths were optional and the tarball could not be had: `(paths, reason)`.
     Skipped(Vec<String>, String),
+}
+
+// Microseconds as a counter adds them; saturating, since no link job lasts 584,000 years.
+fn micros(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }

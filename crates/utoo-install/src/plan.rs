@@ -26,7 +26,7 @@ pub(crate) struct Planned {
 
 impl Planned {
     /// Packages in the tree, the root excluded.
-    pub fn len(&self) -> u64 {
+    pub(crate) fn len(&self) -> u64 {
         self.packages.len().saturating_sub(1) as u64
     }
 }
@@ -34,7 +34,7 @@ impl Planned {
 impl Plan<'_> {
     /// Uses the lockfile when it satisfies package.json (no packument is fetched then), and
     /// resolves otherwise, keeping locked versions that still fit.
-    pub async fn run(self, ctx: &Context) -> Result<Planned, InstallError> {
+    pub(crate) async fn run(self, ctx: &Context) -> Result<Planned, InstallError> {
         // npm's `package-lock=false`: the lockfile is ignored (`ci` reads it regardless).
         let locked = if ctx.settings().package_lock || ctx.options.mode == Mode::Ci {
             Lockfile::read(&self.project.lockfile_path())?

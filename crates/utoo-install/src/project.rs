@@ -26,7 +26,7 @@ pub(crate) struct Project {
 
 impl Project {
     /// Reads the project in `root`.
-    pub fn load(root: &Path) -> Result<Project, InstallError> {
+    pub(crate) fn load(root: &Path) -> Result<Project, InstallError> {
         let manifests = BTreeMap::from([(String::new(), read_package_json(root)?)]);
         Ok(Project {
             root: root.to_owned(),
@@ -35,15 +35,15 @@ impl Project {
     }
 
     /// The root package.json.
-    pub fn root_manifest(&self) -> &ProjectManifest {
+    pub(crate) fn root_manifest(&self) -> &ProjectManifest {
         &self.manifests[""]
     }
 
-    pub fn lockfile_path(&self) -> PathBuf {
+    pub(crate) fn lockfile_path(&self) -> PathBuf {
         self.root.join("package-lock.json")
     }
 
-    pub fn node_modules(&self) -> PathBuf {
+    pub(crate) fn node_modules(&self) -> PathBuf {
         self.root.join("node_modules")
     }
 }

@@ -107,7 +107,7 @@ async fn install_tree(
         let node_modules = project.node_modules();
         std::fs::remove_dir_all(&node_modules).map_err(|e| InstallError::io(&node_modules, e))?;
     }
-    let hidden = HiddenLockfile::read(project)?;
+    let hidden = HiddenLockfile::read(project);
     let diff = Diff::between(ctx, project, &planned.packages, &target, &hidden)?;
     drop(hidden);
     let up_to_date = diff.is_empty();

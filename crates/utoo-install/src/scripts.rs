@@ -33,7 +33,7 @@ pub(crate) struct ScriptsOutcome {
 
 impl DependencyScripts<'_> {
     /// Runs the allowed ones and reports the rest.
-    pub async fn run(self, ctx: &Context) -> Result<ScriptsOutcome, InstallError> {
+    pub(crate) async fn run(self, ctx: &Context) -> Result<ScriptsOutcome, InstallError> {
         if !ctx.runs_scripts() {
             return Ok(ScriptsOutcome::default());
         }
@@ -44,7 +44,7 @@ impl DependencyScripts<'_> {
         }
         self.order(&mut jobs);
         let _phase = ctx.events.phase(Phase::Scripts);
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         let jobs = jobs.into_iter().map(|(_, job)| job).collect();
         outcome.ran = run_jobs(Arc::new(script_env(ctx)), jobs, cores, &ctx.events)
             .await?
@@ -149,7 +149,7 @@ pub(crate) struct RootScripts<'a> {
 
 impl RootScripts<'_> {
     /// Runs them; returns how many scripts ran.
-    pub async fn run(self, ctx: &Context) -> Result<u64, InstallError> {
+    pub(crate) async fn run(self, ctx: &Context) -> Result<u64, InstallError> {
         if !ctx.runs_scripts() {
             return Ok(0);
         }

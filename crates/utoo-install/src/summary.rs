@@ -15,12 +15,15 @@ pub struct InstallSummary {
     pub changed: u64,
     /// Packages removed from node_modules.
     pub removed: u64,
-    /// Tarballs downloaded / served from the cache.
+    /// Tarballs downloaded.
     pub downloaded: u64,
+    /// Tarballs that were already in the cache.
     pub cache_hits: u64,
+    /// Bytes downloaded (compressed).
     pub bytes_downloaded: u64,
     /// Optional packages not installed on this platform.
     pub skipped_optional: u64,
+    /// Lifecycle scripts run (dependencies' and the project's).
     pub scripts_run: u64,
     /// Whether the registry was asked for packuments (false: the lockfile was enough).
     pub resolved: bool,
@@ -30,6 +33,7 @@ pub struct InstallSummary {
     pub up_to_date: bool,
     /// The most link jobs that ran at once (a structural check that linking is parallel).
     pub max_parallel_links: u64,
+    /// How long each stage took.
     pub timings: Timings,
     /// Every warning the run raised, as its events carried them.
     pub warnings: Vec<Warning>,
@@ -43,10 +47,16 @@ pub struct InstallSummary {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Timings {
+    /// Building the tree (lockfile or resolution).
     pub resolve_ms: u64,
+    /// Fetching and linking, wall time.
     pub fetch_link_ms: u64,
+    /// Inside link jobs, summed over workers.
     pub link_ms: u64,
+    /// Linking `.bin` entries.
     pub bins_ms: u64,
+    /// Lifecycle scripts.
     pub scripts_ms: u64,
+    /// The whole run.
     pub total_ms: u64,
 }

@@ -8,7 +8,6 @@ use std::time::{Duration, SystemTime};
 use utoo_lockfile::{LockEntry, Lockfile, HIDDEN_LOCKFILE};
 
 use crate::project::Project;
-use crate::InstallError;
 
 /// Folder times a little after the hidden lockfile's still count: both are written in the
 /// same moment at the end of an install, and file systems round times differently.
@@ -23,22 +22,23 @@ pub(crate) struct HiddenLockfile {
 }
 
 impl HiddenLockfile {
-    pub fn read(project: &Project) -> Result<HiddenLockfile, InstallError> {
+    /// An unreadable or missing hidden lockfile trusts nothing, as in npm.
+    pub(crate) fn read(project: &Project) -> HiddenLockfile {
         let path = project.node_modules().join(HIDDEN_LOCKFILE);
         let written = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-        Ok(HiddenLockfile {
+        HiddenLockfile {
             lock: Lockfile::read(&path).ok().flatten(),
             written,
-        })
+        }
     }
 
     /// The entry it has for `path`.
-    pub fn entry(&self, path: &str) -> Option<&LockEntry> {
+    pub(crate) fn entry(&self, path: &str) -> Option<&LockEntry> {
         self.lock.as_ref()?.packages.get(path)
     }
 
     /// Whether the package at `path` is on disk as `wanted` says and may be left alone.
-    pub fn trusts(&self, root: &Path, path: &str, wanted: &LockEntry) -> bool {
+    pub(crate) fn trusts(&self, root: &Path, path: &str, wanted: &LockEntry) -> bool {
         self.entry(path)
             .is_some_and(|old| same_package(old, wanted))
             && folder_intact(&root.join(path), self.written)

@@ -54,7 +54,7 @@ async fn integrity_mismatch_fails_and_leaves_no_cache_entry() {
     let message = format!(
         "{err}: {}",
         std::error::Error::source(&err)
-            .map(|s| s.to_string())
+            .map(ToString::to_string)
             .unwrap_or_default()
     );
     assert!(message.contains("shared@2.0.0"), "{message}");
@@ -74,7 +74,7 @@ async fn a_gzip_bomb_is_etarball_with_nothing_cached_or_placed() {
     options.tarball_limits.max_bytes = 1 << 20;
     let err = utoo_install::install(options).await.unwrap_err();
     assert_eq!(err.code(), "ETARBALL");
-    let chain = format!("{:?}", err);
+    let chain = format!("{err:?}");
     assert!(chain.contains("TooLarge"), "{chain}");
     assert_eq!(
         walk_count(&p.cache.join("store-v1")),

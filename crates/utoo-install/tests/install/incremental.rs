@@ -43,7 +43,7 @@ async fn the_noop_shortcut_reads_no_lockfile_and_any_changed_input_ends_it() {
     // no-op (the full path treats an unreadable hidden lockfile as none and re-places all).
     let hidden = p.root().join("node_modules/.package-lock.json");
     let meta = std::fs::metadata(&hidden).unwrap();
-    std::fs::write(&hidden, " ".repeat(meta.len() as usize)).unwrap();
+    std::fs::write(&hidden, " ".repeat(usize::try_from(meta.len()).unwrap())).unwrap();
     std::fs::File::options()
         .write(true)
         .open(&hidden)
