@@ -96,7 +96,8 @@ fn engine_options(cli: &Cli, cwd: PathBuf, node_version: Option<String>) -> Inst
     options.config = cli.global.config_overrides();
     options.node_version = node_version;
     match &cli.command {
-        None => {}
+        // A plain install, or a command whose run takes no edit or mode.
+        None | Some(Command::Ls { .. } | Command::Why { .. } | Command::Rebuild { .. }) => {}
         Some(Command::Install {
             lockfile_only,
             packages,
@@ -121,7 +122,6 @@ fn engine_options(cli: &Cli, cwd: PathBuf, node_version: Option<String>) -> Inst
                 ..Default::default()
             });
         }
-        Some(Command::Ls { .. } | Command::Why { .. } | Command::Rebuild { .. }) => {}
     }
     options
 }

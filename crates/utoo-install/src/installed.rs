@@ -30,7 +30,7 @@ pub(crate) struct Edge<'a> {
 impl Installed {
     /// Reads the project in `root` and its node_modules. `resolved` comes from the hidden
     /// lockfile, else package-lock.json, for the paths they describe.
-    pub fn read(root: &Path) -> Result<Installed, InstallError> {
+    pub(crate) fn read(root: &Path) -> Result<Installed, InstallError> {
         let project = Project::load(root)?;
         let manifest = &project.root_manifest().manifest;
         let mut root_entry = LockEntry::from_manifest("", manifest);
@@ -59,7 +59,7 @@ impl Installed {
     }
 
     /// The root's name and version as npm prints them (`name@version`).
-    pub fn root_label(&self) -> String {
+    pub(crate) fn root_label(&self) -> String {
         let root = &self.packages[""];
         let name = root.name.as_deref().unwrap_or_default();
         match root.version.as_deref().filter(|v| !v.is_empty()) {
@@ -69,7 +69,7 @@ impl Installed {
     }
 
     /// `name@version` of the package at `path`.
-    pub fn label(&self, path: &str) -> String {
+    pub(crate) fn label(&self, path: &str) -> String {
         if path.is_empty() {
             return self.root_label();
         }
@@ -79,7 +79,7 @@ impl Installed {
     }
 
     /// The edges out of the package at `path`, by name.
-    pub fn edges_out(&self, path: &str) -> Vec<Edge<'_>> {
+    pub(crate) fn edges_out(&self, path: &str) -> Vec<Edge<'_>> {
         let Some(entry) = self.packages.get(path) else {
             return Vec::new();
         };
@@ -96,7 +96,7 @@ impl Installed {
     }
 
     /// Whether the edge is met: something is there and its version satisfies the spec.
-    pub fn valid(&self, edge: &Edge<'_>) -> bool {
+    pub(crate) fn valid(&self, edge: &Edge<'_>) -> bool {
         let Some(to) = edge.to else {
             return false;
         };
@@ -106,7 +106,7 @@ impl Installed {
     }
 
     /// The absolute folder of `path`, as npm prints it in problems.
-    pub fn folder(&self, path: &str) -> String {
+    pub(crate) fn folder(&self, path: &str) -> String {
         self.root.join(path).display().to_string()
     }
 }

@@ -81,7 +81,7 @@ pub(crate) struct ScriptPolicy {
 
 impl ScriptPolicy {
     /// package.json's `allowScripts` plus the `allow-scripts` config list.
-    pub fn new(allow_scripts: &BTreeMap<String, bool>, settings: &Settings) -> ScriptPolicy {
+    pub(crate) fn new(allow_scripts: &BTreeMap<String, bool>, settings: &Settings) -> ScriptPolicy {
         ScriptPolicy::of(
             allow_scripts,
             &settings.allow_scripts,
@@ -105,7 +105,7 @@ impl ScriptPolicy {
     /// The verdict for the package at `path`. Identity is the lockfile's: the real name
     /// (an alias is matched by what it points to) and, for pins, the version in the
     /// registry tarball URL, never the installed package.json's own claims.
-    pub fn verdict(&self, path: &str, entry: &LockEntry) -> Verdict {
+    pub(crate) fn verdict(&self, path: &str, entry: &LockEntry) -> Verdict {
         if self.allow_all {
             return Verdict::Allowed;
         }
