@@ -114,6 +114,7 @@ async fn why_explains_every_copy() {
         "node_modules/right/node_modules/shared"
     );
     assert_eq!(found[0]["dependents"][0]["from"]["name"], "right");
+    assert_snapshot!("why_json", ctx.render_output(&pinned));
     let none = utoo(&ctx, &["why", "nothing-here"]);
     assert_eq!(none.status.code(), Some(1));
     assert_snapshot!("why_none", ctx.render_output(&none));

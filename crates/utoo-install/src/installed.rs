@@ -107,6 +107,9 @@ impl Installed {
 
     /// The absolute folder of `path`, as npm prints it in problems.
     pub(crate) fn folder(&self, path: &str) -> String {
+        if path.is_empty() {
+            return self.root.display().to_string();
+        }
         self.root.join(path).display().to_string()
     }
 }

@@ -11,7 +11,7 @@ use utoo_manifest::DepKind;
 use crate::installed::Installed;
 use crate::InstallError;
 
-/// One installed copy and why it is there.
+/// One installed copy and why it is there; serialises as `npm explain --json` does.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Explanation {
@@ -19,13 +19,27 @@ pub struct Explanation {
     pub name: String,
     /// Its installed version.
     pub version: String,
-    /// Its install path (`node_modules/a/node_modules/b`).
+    /// Its install path (`node_modules/a/node_modules/b`); the project's folder for the root.
     pub location: String,
-    /// npm's flags: `dev`, `optional`, `peer`, `extraneous`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub flags: Vec<&'static str>,
+    /// Always false until workspaces exist.
+    pub is_workspace: bool,
+    /// Nothing depends on it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub extraneous: bool,
+    /// Only dev dependencies reach it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
+    /// Only optional dependencies reach it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
+    /// Only peer dependencies reach it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub peer: bool,
     /// The edges that reach it.
     pub dependents: Vec<Dependent>,
+    /// The project itself (printed as `the root project`).
+    #[serde(skip)]
+    pub is_root: bool,
 }
 
 /// One edge into a package.
@@ -39,8 +53,8 @@ pub struct Dependent {
     pub name: String,
     /// The range asked for.
     pub spec: String,
-    /// Who depends on it: `None` is the root project.
-    pub from: Option<Box<Explanation>>,
+    /// Who depends on it (the project itself when `is_root`).
+    pub from: Box<Explanation>,
 }
 
 /// Explains every installed package that `query` (`name` or `name@range`) names, in
@@ -70,38 +84,27 @@ pub fn explain(cwd: &Path, query: &str) -> Result<Vec<Explanation>, InstallError
 
 fn explain_path(tree: &Installed, path: &str, seen: &mut BTreeSet<String>) -> Explanation {
     let entry = &tree.packages[path];
-    let mut flags = Vec::new();
-    for (on, flag) in [
-        (entry.extraneous, "extraneous"),
-        (entry.dev, "dev"),
-        (entry.optional, "optional"),
-        (entry.peer, "peer"),
-    ] {
-        if on {
-            flags.push(flag);
-        }
-    }
     seen.insert(path.to_owned());
     let mut dependents = Vec::new();
     for from in tree.packages.keys() {
+        // A cycle is shown once: a dependent already on the chain stops it.
+        if !from.is_empty() && seen.contains(from) {
+            continue;
+        }
         for edge in tree.edges_out(from) {
             if edge.to != Some(path) {
                 continue;
             }
-            // A cycle is shown once: the dependent that is already on the chain stops it.
-            let explained_from = if from.is_empty() || seen.contains(from) {
-                None
+            let explained = if from.is_empty() {
+                root_explanation(tree)
             } else {
-                Some(Box::new(explain_path(tree, from, &mut seen.clone())))
+                explain_path(tree, from, &mut seen.clone())
             };
-            if !from.is_empty() && explained_from.is_none() {
-                continue;
-            }
             dependents.push(Dependent {
                 kind: kind_name(edge.kind),
                 name: edge.name,
                 spec: edge.spec,
-                from: explained_from,
+                from: Box::new(explained),
             });
         }
     }
@@ -109,8 +112,29 @@ fn explain_path(tree: &Installed, path: &str, seen: &mut BTreeSet<String>) -> Ex
         name: entry.package_name(path).to_owned(),
         version: entry.version.clone().unwrap_or_default(),
         location: path.to_owned(),
-        flags,
+        is_workspace: false,
+        extraneous: entry.extraneous,
+        dev: entry.dev,
+        optional: entry.optional,
+        peer: entry.peer,
         dependents,
+        is_root: false,
+    }
+}
+
+fn root_explanation(tree: &Installed) -> Explanation {
+    let root = &tree.packages[""];
+    Explanation {
+        name: root.name.clone().unwrap_or_default(),
+        version: root.version.clone().unwrap_or_default(),
+        location: tree.folder(""),
+        is_workspace: false,
+        extraneous: false,
+        dev: false,
+        optional: false,
+        peer: false,
+        dependents: Vec::new(),
+        is_root: true,
     }
 }
 
@@ -135,9 +159,15 @@ impl Explanation {
     fn write(&self, out: &mut String, indent: usize) {
         let pad = " ".repeat(indent);
         let mut head = format!("{}@{}", self.name, self.version);
-        for flag in &self.flags {
-            head.push(' ');
-            head.push_str(flag);
+        for (on, flag) in [
+            (self.extraneous, " extraneous"),
+            (self.dev, " dev"),
+            (self.optional, " optional"),
+            (self.peer, " peer"),
+        ] {
+            if on {
+                head.push_str(flag);
+            }
         }
         out.push_str(&format!("{pad}{head}\n{pad}{}\n", self.location));
         for dep in &self.dependents {
@@ -147,18 +177,18 @@ impl Explanation {
                 format!("{} ", dep.kind)
             };
             let inner = " ".repeat(indent + 2);
-            match &dep.from {
-                None => out.push_str(&format!(
+            let from = &dep.from;
+            if from.is_root {
+                out.push_str(&format!(
                     "{inner}{kind}{}@\"{}\" from the root project\n",
                     dep.name, dep.spec
-                )),
-                Some(from) => {
-                    out.push_str(&format!(
-                        "{inner}{kind}{}@\"{}\" from {}@{}\n",
-                        dep.name, dep.spec, from.name, from.version
-                    ));
-                    from.write_dependents(out, indent + 2);
-                }
+                ));
+            } else {
+                out.push_str(&format!(
+                    "{inner}{kind}{}@\"{}\" from {}@{}\n",
+                    dep.name, dep.spec, from.name, from.version
+                ));
+                from.write_dependents(out, indent + 2);
             }
         }
     }
