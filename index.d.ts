@@ -68,6 +68,8 @@ export interface InstallSummary {
   upToDate: boolean
   timings: Timings
   warnings: Array<Warning>
+  /** Dependencies whose install scripts npm 12's `allowScripts` policy kept from running. */
+  scriptsNotRun: Array<ScriptsNotRun>
 }
 
 /** A progress event as the `onProgress` callback receives it. */
@@ -98,6 +100,16 @@ export declare function resolve(options?: InstallOptions): Promise<InstallSummar
  * resolves with its exit code: 0 ok, 1 failed, 2 usage error.
  */
 export declare function runCli(argv: Array<string>, nodeVersion?: string | undefined | null): Promise<number>
+
+/** A dependency whose install scripts were skipped by the policy. */
+export interface ScriptsNotRun {
+  /** `name@version`. */
+  package: string
+  /** The skipped lifecycle events (`install`, `postinstall`, ...). */
+  scripts: Array<string>
+  /** Denied by a `false` entry, rather than not listed. */
+  denied: boolean
+}
 
 /** Milliseconds per stage; fetch and link overlap. */
 export interface Timings {

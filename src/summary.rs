@@ -20,6 +20,19 @@ pub struct InstallSummary {
     pub up_to_date: bool,
     pub timings: Timings,
     pub warnings: Vec<Warning>,
+    /// Dependencies whose install scripts npm 12's `allowScripts` policy kept from running.
+    pub scripts_not_run: Vec<ScriptsNotRun>,
+}
+
+/// A dependency whose install scripts were skipped by the policy.
+#[napi(object)]
+pub struct ScriptsNotRun {
+    /// `name@version`.
+    pub package: String,
+    /// The skipped lifecycle events (`install`, `postinstall`, ...).
+    pub scripts: Vec<String>,
+    /// Denied by a `false` entry, rather than not listed.
+    pub denied: bool,
 }
 
 /// Milliseconds per stage; fetch and link overlap.
@@ -73,6 +86,15 @@ impl From<utoo_install::InstallSummary> for InstallSummary {
                 .map(|w| Warning {
                     code: w.code.as_str().to_owned(),
                     message: w.message,
+                })
+                .collect(),
+            scripts_not_run: s
+                .scripts_not_run
+                .into_iter()
+                .map(|n| ScriptsNotRun {
+                    package: n.package,
+                    scripts: n.scripts,
+                    denied: n.denied,
                 })
                 .collect(),
         }

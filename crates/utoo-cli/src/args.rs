@@ -143,6 +143,38 @@ pub enum Command {
         #[arg(required = true)]
         packages: Vec<String>,
     },
+    /// Run installed dependencies' install scripts again (all, or the named ones); npm 12's
+    /// `allowScripts` still decides which run.
+    #[command(visible_alias = "rb")]
+    Rebuild {
+        /// `name` or `name@range`.
+        names: Vec<String>,
+    },
+    /// List installed packages, as npm's `ls` (read-only; exit 1 on problems).
+    #[command(visible_alias = "list")]
+    Ls {
+        /// Only show the paths to these packages.
+        names: Vec<String>,
+        /// Every level, not only direct dependencies.
+        #[arg(short = 'a', long)]
+        all: bool,
+        /// npm's JSON shape on stdout.
+        #[arg(long)]
+        json: bool,
+        /// How many levels below the direct dependencies to show.
+        #[arg(long, value_name = "N")]
+        depth: Option<usize>,
+    },
+    /// Explain why a package is installed, as npm's `explain`.
+    #[command(visible_alias = "explain")]
+    Why {
+        /// `name` or `name@range`.
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// npm's JSON shape on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -2,6 +2,7 @@
 //! both hand it argv and get an exit code (0 ok, 1 install failed, 2 usage error).
 
 mod args;
+mod inspect;
 mod output;
 mod reporters;
 

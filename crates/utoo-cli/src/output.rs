@@ -33,6 +33,10 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
             return 1;
         }
     };
+    // Read-only commands touch neither the engine's options nor the network.
+    if let Some(code) = crate::inspect::run(cli.command.as_ref(), &cwd) {
+        return code;
+    }
     let mut options = engine_options(&cli, cwd, node_version);
     let kind = if cli.global.json {
         ReporterKind::Ndjson
@@ -52,7 +56,15 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
             cancel.cancel();
         }
     });
-    let result = utoo_install::install(options).await;
+    let rebuild = match &cli.command {
+        Some(Command::Rebuild { names }) => Some(names.clone()),
+        _ => None,
+    };
+    let rebuilding = rebuild.is_some();
+    let result = match rebuild {
+        Some(names) => utoo_install::rebuild(options, names).await,
+        None => utoo_install::install(options).await,
+    };
     ctrl_c.abort();
     if let Some(bar) = &bar {
         bar.finish();
@@ -65,6 +77,8 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
                     serde_json::json!({"type": "summary", "summary": summary})
                 ),
                 ReporterKind::Silent => {}
+                // npm's own closing line for rebuild.
+                _ if rebuilding => eprintln!("rebuilt dependencies successfully"),
                 _ => eprintln!("{}", describe(&summary)),
             }
             0
@@ -89,7 +103,8 @@ fn engine_options(cli: &Cli, cwd: PathBuf, node_version: Option<String>) -> Inst
     options.config = cli.global.config_overrides();
     options.node_version = node_version;
     match &cli.command {
-        None => {}
+        // A plain install, or a command whose run takes no edit or mode.
+        None | Some(Command::Ls { .. } | Command::Why { .. } | Command::Rebuild { .. }) => {}
         Some(Command::Install {
             lockfile_only,
             packages,

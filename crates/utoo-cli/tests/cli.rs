@@ -250,3 +250,42 @@ async fn a_token_never_reaches_logs_or_output() {
         .iter()
         .any(|(_, a)| a.as_deref() == Some(&*format!("Bearer {TOKEN}"))));
 }
+
+/// `rebuild` runs an allowed dependency's install script again; an unlisted one is named in
+/// a warning and the command still succeeds.
+#[tokio::test(flavor = "multi_thread")]
+async fn rebuild_honours_allow_scripts() {
+    let packages = vec![
+        Pkg::new("built", "1.0.0").with("scripts", json!({"install": "echo x > built.txt"})),
+        Pkg::new("unlisted", "1.0.0").with("scripts", json!({"install": "echo x > built.txt"})),
+    ];
+    let ctx = TestContext::new(
+        &packages,
+        json!({"dependencies": {"built": "1", "unlisted": "1"}, "allowScripts": {"built": true}}),
+    )
+    .await;
+    let install = utoo(&ctx, &["install", "--reporter", "plain"]);
+    assert_eq!(install.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&install.stderr)
+        .contains("warn ESCRIPTSNOTRUN scripts not run: unlisted@1.0.0 (install)"));
+    let built = ctx.root().join("node_modules/built/built.txt");
+    std::fs::remove_file(&built).unwrap();
+    let rebuild = utoo(&ctx, &["rebuild", "--reporter", "plain"]);
+    assert_eq!(
+        rebuild.status.code(),
+        Some(0),
+        "{}",
+        ctx.render_output(&rebuild)
+    );
+    assert!(built.is_file());
+    assert!(!ctx.root().join("node_modules/unlisted/built.txt").exists());
+    let stderr = String::from_utf8_lossy(&rebuild.stderr);
+    assert!(
+        stderr.contains("scripts not run: unlisted@1.0.0 (install)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("rebuilt dependencies successfully"),
+        "{stderr}"
+    );
+}

@@ -71,6 +71,12 @@ pub struct Settings {
     pub engine_strict: bool,
     /// `ignore-scripts`.
     pub ignore_scripts: bool,
+    /// `allow-scripts`: packages (`name` or `name@range`) whose install scripts may run, on
+    /// top of package.json's `allowScripts` (a `false` there still wins).
+    pub allow_scripts: Vec<String>,
+    /// `dangerously-allow-all-scripts`: npm 11's behaviour, every dependency's install
+    /// scripts run whatever `allowScripts` says (`ignore-scripts` still wins).
+    pub dangerously_allow_all_scripts: bool,
     /// `omit-lockfile-registry-resolved`.
     pub omit_lockfile_registry_resolved: bool,
     /// `replace-registry-host`.
@@ -130,6 +136,10 @@ impl Settings {
             force: flag("force", false),
             engine_strict: flag("engine-strict", false),
             ignore_scripts: flag("ignore-scripts", false),
+            allow_scripts: get("allow-scripts")
+                .map(|v| list(v).map(str::to_owned).collect())
+                .unwrap_or_default(),
+            dangerously_allow_all_scripts: flag("dangerously-allow-all-scripts", false),
             omit_lockfile_registry_resolved: flag("omit-lockfile-registry-resolved", false),
             replace_registry_host: match get("replace-registry-host").map(str::trim) {
                 None | Some("" | "npmjs") => ReplaceRegistryHost::Npmjs,

@@ -22,17 +22,21 @@ pub enum WarningCode {
     /// Another install holds this project's lock; this one waits for it to finish.
     #[serde(rename = "ELOCKED")]
     ProjectLocked,
+    /// A dependency's install scripts were not run: npm 12's `allowScripts` does not list it.
+    #[serde(rename = "ESCRIPTSNOTRUN")]
+    ScriptsNotRun,
 }
 
 impl WarningCode {
     /// Every code, for front ends that list them and for tests.
-    pub const ALL: [WarningCode; 6] = [
+    pub const ALL: [WarningCode; 7] = [
         WarningCode::Deprecated,
         WarningCode::BadEngine,
         WarningCode::PeerConflict,
         WarningCode::OptionalSkipped,
         WarningCode::OptionalScriptFailed,
         WarningCode::ProjectLocked,
+        WarningCode::ScriptsNotRun,
     ];
 
     /// The code as npm spells it.
@@ -44,6 +48,7 @@ impl WarningCode {
             WarningCode::OptionalSkipped => "EOPTIONALSKIPPED",
             WarningCode::OptionalScriptFailed => "ELIFECYCLE",
             WarningCode::ProjectLocked => "ELOCKED",
+            WarningCode::ScriptsNotRun => "ESCRIPTSNOTRUN",
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::lockfiles::{final_tree, invalidate, Lockfiles, OnDisk};
 use crate::pipeline::{FetchLink, FetchOutcome};
 use crate::plan::{Plan, Planned};
 use crate::project::Project;
-use crate::scripts::{DependencyScripts, RootScripts};
+use crate::scripts::{DependencyScripts, RootScripts, ScriptsOutcome};
 use crate::summary::{InstallSummary, Timings};
 use crate::trust::HiddenLockfile;
 use crate::{edit, noop, InstallError, InstallOptions, Mode};
@@ -158,7 +158,7 @@ async fn install_tree(
         cache_hits: fetched.cache_hits,
         bytes_downloaded: fetched.bytes,
         skipped_optional,
-        scripts_run: changes.scripts_run,
+        scripts_run: changes.scripts.ran,
         resolved: planned.resolved,
         lockfile_changed,
         up_to_date,
@@ -172,6 +172,7 @@ async fn install_tree(
             total_ms: 0,
         },
         warnings: Vec::new(),
+        scripts_not_run: changes.scripts.not_run,
     })
 }
 
@@ -183,7 +184,7 @@ struct Changes {
     added: u64,
     changed: u64,
     removed: u64,
-    scripts_run: u64,
+    scripts: ScriptsOutcome,
     bins_ms: u64,
     scripts_ms: u64,
 }
@@ -196,7 +197,7 @@ impl Changes {
             added: 0,
             changed: 0,
             removed: 0,
-            scripts_run: 0,
+            scripts: ScriptsOutcome::default(),
             bins_ms: 0,
             scripts_ms: 0,
         }
@@ -228,8 +229,9 @@ impl Changes {
         let bins_ms = elapsed_ms(t);
 
         let t = Instant::now();
-        let scripts_run = DependencyScripts {
+        let scripts = DependencyScripts {
             packages: &planned.packages,
+            allow_scripts: &project.root_manifest().manifest.allow_scripts,
             placed: placed_paths
                 .iter()
                 .map(String::as_str)
@@ -244,7 +246,7 @@ impl Changes {
             added: diff.added,
             changed: diff.changed,
             removed,
-            scripts_run,
+            scripts,
             bins_ms,
             scripts_ms: elapsed_ms(t),
         })

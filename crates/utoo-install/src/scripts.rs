@@ -4,12 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use utoo_events::Phase;
+use utoo_events::{Phase, WarningCode};
 use utoo_lockfile::{resolve_from, LockEntry};
 use utoo_scripts::{lifecycle_scripts, run_jobs, ScriptEnv, ScriptJob};
 
 use crate::context::Context;
 use crate::project::Project;
+use crate::script_policy::{ScriptPolicy, ScriptsNotRun, Verdict};
 use crate::InstallError;
 
 /// The install scripts of the packages placed this run.
@@ -17,57 +18,93 @@ pub(crate) struct DependencyScripts<'a> {
     pub packages: &'a BTreeMap<String, LockEntry>,
     /// Install paths placed this run (a package left alone does not run its scripts again).
     pub placed: Vec<&'a str>,
+    /// The project's `allowScripts` (npm 12's policy; see `script_policy.rs`).
+    pub allow_scripts: &'a BTreeMap<String, bool>,
+}
+
+/// What the scripts stage did.
+#[derive(Debug, Default)]
+pub(crate) struct ScriptsOutcome {
+    /// Scripts that ran.
+    pub ran: u64,
+    /// Packages whose scripts the policy kept from running.
+    pub not_run: Vec<ScriptsNotRun>,
 }
 
 impl DependencyScripts<'_> {
-    /// Runs them; returns how many scripts ran.
-    pub(crate) async fn run(self, ctx: &Context) -> Result<u64, InstallError> {
+    /// Runs the allowed ones and reports the rest.
+    pub(crate) async fn run(self, ctx: &Context) -> Result<ScriptsOutcome, InstallError> {
         if !ctx.runs_scripts() {
-            return Ok(0);
+            return Ok(ScriptsOutcome::default());
         }
-        let mut jobs = self.jobs(ctx);
+        let (mut jobs, not_run) = self.jobs(ctx);
+        let mut outcome = ScriptsOutcome { ran: 0, not_run };
         if jobs.is_empty() {
-            return Ok(0);
+            return Ok(outcome);
         }
         self.order(&mut jobs);
         let _phase = ctx.events.phase(Phase::Scripts);
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         let jobs = jobs.into_iter().map(|(_, job)| job).collect();
-        let outcome = run_jobs(Arc::new(script_env(ctx)), jobs, cores, &ctx.events).await?;
-        Ok(outcome.ran)
+        outcome.ran = run_jobs(Arc::new(script_env(ctx)), jobs, cores, &ctx.events)
+            .await?
+            .ran;
+        Ok(outcome)
     }
 
-    /// A job per placed package that has install scripts, with its install path.
-    fn jobs(&self, ctx: &Context) -> Vec<(&str, ScriptJob)> {
+    /// A job per placed package that has install scripts the policy allows, with its
+    /// install path; the packages it keeps from running, each warned about once (npm
+    /// skips denied ones silently).
+    fn jobs(&self, ctx: &Context) -> (Vec<(&str, ScriptJob)>, Vec<ScriptsNotRun>) {
+        let policy = ScriptPolicy::new(self.allow_scripts, ctx.settings());
         let mut jobs = Vec::new();
+        let mut not_run = Vec::new();
         for &path in &self.placed {
-            let Some(entry) = self.packages.get(path) else {
+            let Some((entry, job)) = self.job_for(ctx, path) else {
                 continue;
             };
-            if !entry.has_install_script {
+            let verdict = policy.verdict(path, entry);
+            if verdict == Verdict::Allowed {
+                jobs.push((path, job));
                 continue;
             }
-            let dir = ctx.root.join(path);
-            let scripts = lifecycle_scripts(&dir);
-            if scripts.is_empty() {
-                continue;
+            let scripts: Vec<String> = job.scripts.into_iter().map(|(event, _)| event).collect();
+            if verdict == Verdict::Unreviewed {
+                let message = format!("scripts not run: {} ({})", job.id, scripts.join(", "));
+                ctx.events.warn(WarningCode::ScriptsNotRun, message);
             }
-            let name = entry.package_name(path).to_owned();
-            let version = entry.version.clone().unwrap_or_default();
-            jobs.push((
-                path,
-                ScriptJob {
-                    id: format!("{name}@{version}"),
-                    name,
-                    version,
-                    dir,
-                    scripts,
-                    optional: entry.optional,
-                    after: Vec::new(),
-                },
-            ));
+            not_run.push(ScriptsNotRun {
+                package: job.id,
+                scripts,
+                denied: verdict == Verdict::Denied,
+            });
         }
-        jobs
+        (jobs, not_run)
+    }
+
+    /// The job of the package at `path`, when it has install scripts.
+    fn job_for(&self, ctx: &Context, path: &str) -> Option<(&LockEntry, ScriptJob)> {
+        let entry = self.packages.get(path)?;
+        if !entry.has_install_script {
+            return None;
+        }
+        let dir = ctx.root.join(path);
+        let scripts = lifecycle_scripts(&dir);
+        if scripts.is_empty() {
+            return None;
+        }
+        let name = entry.package_name(path).to_owned();
+        let version = entry.version.clone().unwrap_or_default();
+        let job = ScriptJob {
+            id: format!("{name}@{version}"),
+            name,
+            version,
+            dir,
+            scripts,
+            optional: entry.optional,
+            after: Vec::new(),
+        };
+        Some((entry, job))
     }
 
     /// A package's scripts wait for the scripts of everything it depends on (transitively).

@@ -1,6 +1,8 @@
 use serde::Serialize;
 use utoo_events::Warning;
 
+use crate::script_policy::ScriptsNotRun;
+
 /// What an install did: the typed result both front ends show.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -35,6 +37,9 @@ pub struct InstallSummary {
     pub timings: Timings,
     /// Every warning the run raised, as its events carried them.
     pub warnings: Vec<Warning>,
+    /// Dependencies whose install scripts the policy kept from running (npm 12's
+    /// `allowScripts`); `utoo rebuild <name>` runs them later.
+    pub scripts_not_run: Vec<ScriptsNotRun>,
 }
 
 /// Wall time of each stage in milliseconds. Fetch and link overlap: `fetch_link_ms` is

@@ -104,6 +104,10 @@ pub struct Manifest {
     /// Raw; workspaces are not supported yet.
     #[serde(default)]
     pub workspaces: Option<Value>,
+    /// npm 12's install-script policy: `name` or `name@range` → allowed. Entries that are
+    /// not booleans are ignored, as npm ignores them.
+    #[serde(default, deserialize_with = "lenient_bool_map")]
+    pub allow_scripts: BTreeMap<String, bool>,
     /// Where the tarball is and what it hashes to; registry versions only.
     #[serde(default)]
     pub dist: Option<Dist>,
@@ -230,6 +234,21 @@ fn lenient_map<'de, D: serde::Deserializer<'de>>(
         for (k, v) in map {
             if let Value::String(s) = v {
                 out.insert(k, s);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn lenient_bool_map<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, bool>, D::Error> {
+    let value = Value::deserialize(d)?;
+    let mut out = BTreeMap::new();
+    if let Value::Object(map) = value {
+        for (k, v) in map {
+            if let Value::Bool(b) = v {
+                out.insert(k, b);
             }
         }
     }

@@ -319,7 +319,12 @@ async fn ignore_scripts_from_the_project_npmrc() {
         "scripts",
         json!({"postinstall": "node -e \"require('fs').writeFileSync('ran', '')\""}),
     )];
-    let p = TestContext::new(&packages, json!({"dependencies": {"s": "1"}})).await;
+    // Allowed, so only ignore-scripts keeps it from running.
+    let p = TestContext::new(
+        &packages,
+        json!({"dependencies": {"s": "1"}, "allowScripts": {"s": true}}),
+    )
+    .await;
     std::fs::write(p.root().join(".npmrc"), "ignore-scripts=true\n").unwrap();
     let summary = p.install().await.unwrap();
     assert_eq!(summary.scripts_run, 0);

@@ -7,7 +7,7 @@ use utoo_install::Mode;
 use utoo_test::{assert_phase_order, phases_started, TestContext};
 
 use crate::basic_packages;
-use crate::scripts::scripted_packages;
+use crate::scripts::{allow_scripted, scripted_packages};
 
 async fn project() -> TestContext {
     TestContext::new(
@@ -70,7 +70,7 @@ async fn lockfile_only() {
 async fn install_with_a_dependency_install_script() {
     let ctx = TestContext::new(
         &scripted_packages(),
-        json!({"dependencies": {"app-dep": "1"}}),
+        json!({"dependencies": {"app-dep": "1"}, "allowScripts": allow_scripted()}),
     )
     .await;
     let events = recorded(&ctx, Mode::Install).await;
