@@ -201,7 +201,7 @@ test('a panic inside the engine rejects with EINTERNAL and the process lives on'
     try {
       await assert.rejects(install(options(project)), (err) => {
         assert.equal(err.code, 'EINTERNAL', `${point}: ${err.message}`)
-        assert.match(err.message, /bug in utoo/)
+        assert.match(err.hint, /bug in utoo/)
         return true
       })
     } finally {

@@ -48,7 +48,7 @@ fn ls(options: &ListOptions, json: bool) -> i32 {
     } else {
         print!("{}", render_tree(&report));
         for problem in &report.problems {
-            eprintln!("error[ELSPROBLEMS]: {problem}");
+            eprintln!("error[{}]: {problem}", utoo_events::ErrorCode::LsProblems);
         }
     }
     let none_found = !options.names.is_empty() && report.nodes.is_empty();

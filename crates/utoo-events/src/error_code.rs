@@ -69,6 +69,7 @@ error_codes! {
     Lifecycle => "ELIFECYCLE", "A lifecycle script exited unsuccessfully or could not start.";
     Cancelled => "ECANCELLED", "The install was cancelled (an aborted signal or Ctrl-C).";
     Internal => "EINTERNAL", "A bug: part of the engine panicked, and the install stopped instead of the process.";
+    LsProblems => "ELSPROBLEMS", "`utoo ls` found missing, invalid or extraneous packages (exit 1, as `npm ls`).";
 }
 
 impl fmt::Display for ErrorCode {

@@ -17,58 +17,98 @@ use utoo_scripts::ScriptError;
 /// the useful one down the chain.
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
+    /// The folder has no package.json.
     #[error("no package.json in `{dir}`")]
-    NoPackageJson { dir: PathBuf },
+    NoPackageJson {
+        /// The project folder.
+        dir: PathBuf,
+    },
+    /// package.json does not parse (the source has line and column).
     #[error("`{path}` is not valid JSON")]
     BadPackageJson {
+        /// The package.json.
         path: PathBuf,
+        /// The parser's error.
         #[source]
         source: serde_json::Error,
     },
+    /// A project file could not be read or written.
     #[error("could not read or write `{path}`")]
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
+    /// npm's configuration could not be loaded.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// package-lock.json (or the hidden lockfile) is unusable.
     #[error(transparent)]
     Lockfile(#[from] LockError),
+    /// The tree could not be resolved.
     #[error(transparent)]
     Resolve(#[from] ResolveError),
+    /// A package could not be fetched, verified or extracted.
     #[error(transparent)]
     Cache(#[from] CacheError),
+    /// A package could not be placed into node_modules.
     #[error(transparent)]
     Link(#[from] LinkError),
+    /// A lifecycle script failed.
     #[error(transparent)]
     Script(#[from] ScriptError),
+    /// `ci` without a lockfile.
     #[error("`utoo ci` needs a package-lock.json")]
     CiWithoutLockfile,
+    /// `ci` with a lockfile that does not satisfy package.json.
     #[error("package.json and package-lock.json are out of sync: {detail}")]
-    LockOutOfSync { detail: String },
+    LockOutOfSync {
+        /// The first difference found.
+        detail: String,
+    },
     #[error(
         "`{package}` does not support this platform (wants os {os:?}, cpu {cpu:?}, libc {libc:?})"
     )]
+    /// A required package rules out this platform.
     BadPlatform {
+        /// `name@version`.
         package: String,
+        /// Its `os` list.
         os: Vec<String>,
+        /// Its `cpu` list.
         cpu: Vec<String>,
+        /// Its `libc` list.
         libc: Vec<String>,
     },
+    /// With `engine-strict`, a required package rules out this Node.
     #[error("`{package}` wants node {wanted}, this is {node} (engine-strict)")]
     BadEngine {
+        /// `name@version`.
         package: String,
+        /// Its `engines.node`.
         wanted: String,
+        /// The running Node's version.
         node: String,
     },
+    /// A spec given to `add` / `remove` cannot be understood.
     #[error("invalid package spec `{spec}`: {reason}")]
-    BadSpec { spec: String, reason: &'static str },
+    BadSpec {
+        /// The spec as given.
+        spec: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The cancel token (or the JS `AbortSignal`) fired.
     #[error("the install was cancelled")]
     Cancelled,
     /// A panic inside the engine: a bug, reported as an error so the host process survives.
     #[error("internal error: {what} panicked")]
-    Internal { what: String },
+    Internal {
+        /// What panicked.
+        what: String,
+    },
 }
 
 impl InstallError {

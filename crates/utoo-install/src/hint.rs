@@ -60,6 +60,7 @@ fn for_code(code: ErrorCode) -> Option<&'static str> {
         ErrorCode::Io | ErrorCode::Link => "check the folder's permissions and the free disk space",
         ErrorCode::Lifecycle => "the script's output is above; --ignore-scripts skips dependencies' install scripts",
         ErrorCode::Internal => "this is a bug in utoo; please report it with the output above",
+        ErrorCode::LsProblems => "`utoo install` repairs the tree",
         ErrorCode::Cancelled => return None,
     })
 }

@@ -265,7 +265,7 @@ impl ListReport {
         if !self.problems.is_empty() {
             root.insert(
                 "error".into(),
-                json!({"code": "ELSPROBLEMS", "summary": self.problems.join("\n"), "detail": ""}),
+                json!({"code": utoo_events::ErrorCode::LsProblems.as_str(), "summary": self.problems.join("\n"), "detail": ""}),
             );
             root.insert("problems".into(), json!(self.problems));
         }

@@ -38,7 +38,9 @@ impl Deref for SourceError {
 /// Where the resolver gets packuments. `prefetch` is a hint: the resolver names every package
 /// (and the range it wants) as soon as it learns of it, so fetches overlap with the walk.
 pub trait PackumentSource: Send + Sync {
+    /// The packument of `name`, fetched once however many edges ask.
     fn get(&self, name: &str) -> impl Future<Output = Result<Arc<Packument>, SourceError>> + Send;
+    /// Starts fetching `name` (and what `req` would pick needs) without waiting for it.
     fn prefetch(&self, name: &str, req: &VersionReq);
 
     /// Prefetches what resolving `edges` will ask for (optional peers are never installed

@@ -11,6 +11,7 @@ use crate::satisfies::satisfies;
 use crate::tree::{Node, NodeId, Tree};
 use crate::{PackumentSource, ResolveError};
 
+/// The npm settings that change how a tree is resolved.
 #[derive(Debug, Clone, Default)]
 pub struct ResolveOptions {
     /// npm's `--legacy-peer-deps`: peers are neither installed nor checked.
@@ -27,6 +28,7 @@ pub struct ResolveOptions {
 /// The resolved tree, as lockfile entries keyed by install path (the root is `""`).
 #[derive(Debug)]
 pub struct Resolved {
+    /// Every node, dep flags computed, as package-lock.json's `packages` holds them.
     pub packages: BTreeMap<String, LockEntry>,
 }
 
@@ -474,8 +476,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
                 ds.iter()
                     .find(|d| **d != dependent && tree.lookup(**d, name) == Some(found))
             })
-            .map(|d| describe(tree, *d))
-            .unwrap_or_else(|| "another package".into());
+            .map_or_else(|| "another package".into(), |d| describe(tree, *d));
         let error = ResolveError::PeerConflict {
             dependent: describe(tree, dependent),
             name: name.into(),

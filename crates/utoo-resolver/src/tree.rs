@@ -32,7 +32,7 @@ pub(crate) struct Tree {
 }
 
 impl Tree {
-    pub fn new(root: Node) -> Tree {
+    pub(crate) fn new(root: Node) -> Tree {
         let mut tree = Tree::default();
         tree.register_edges(0, &root.edges);
         tree.nodes.push(root);
@@ -45,7 +45,7 @@ impl Tree {
         }
     }
 
-    pub fn add(&mut self, parent: NodeId, mut node: Node) -> NodeId {
+    pub(crate) fn add(&mut self, parent: NodeId, mut node: Node) -> NodeId {
         let id = self.nodes.len();
         let parent_path = &self.nodes[parent].path;
         node.path = if parent_path.is_empty() {
@@ -62,7 +62,7 @@ impl Tree {
     }
 
     /// Puts another version of the same package in `id`'s place.
-    pub fn replace(
+    pub(crate) fn replace(
         &mut self,
         id: NodeId,
         manifest: &utoo_manifest::Manifest,
@@ -79,7 +79,13 @@ impl Tree {
     /// Whether every edge that resolves to `found` (the package `name` there) would accept
     /// `real_name@version` in its place; edges from inside `found` do not count, they go
     /// with it.
-    pub fn users_accept(&self, found: NodeId, name: &str, real_name: &str, version: &str) -> bool {
+    pub(crate) fn users_accept(
+        &self,
+        found: NodeId,
+        name: &str,
+        real_name: &str,
+        version: &str,
+    ) -> bool {
         let users = self.dependents.get(name).map_or(&[][..], Vec::as_slice);
         users
             .iter()
@@ -97,7 +103,7 @@ impl Tree {
     }
 
     /// Node resolution: `name` as seen from `from`'s folder.
-    pub fn lookup(&self, from: NodeId, name: &str) -> Option<NodeId> {
+    pub(crate) fn lookup(&self, from: NodeId, name: &str) -> Option<NodeId> {
         let mut cur = Some(from);
         while let Some(id) = cur {
             if let Some(child) = self.nodes[id].children.get(name) {
@@ -108,7 +114,7 @@ impl Tree {
         None
     }
 
-    pub fn is_within(&self, node: NodeId, ancestor: NodeId) -> bool {
+    pub(crate) fn is_within(&self, node: NodeId, ancestor: NodeId) -> bool {
         let mut cur = Some(node);
         while let Some(id) = cur {
             if id == ancestor {
@@ -120,7 +126,7 @@ impl Tree {
     }
 
     /// Where an edge of `node` resolves from: a peer is looked up beside its dependent.
-    pub fn resolve_base(&self, node: NodeId, kind: DepKind) -> NodeId {
+    pub(crate) fn resolve_base(&self, node: NodeId, kind: DepKind) -> NodeId {
         if kind.is_peer() {
             self.nodes[node].parent.unwrap_or(node)
         } else {
@@ -131,7 +137,13 @@ impl Tree {
     /// Whether putting `real_name@version` into `level`'s node_modules would take a
     /// satisfying copy away from any package below `level` that uses one from higher up
     /// (arborist's checkNoCurrent) or break `level`'s own edge.
-    pub fn would_shadow(&self, level: NodeId, name: &str, real_name: &str, version: &str) -> bool {
+    pub(crate) fn would_shadow(
+        &self,
+        level: NodeId,
+        name: &str,
+        real_name: &str,
+        version: &str,
+    ) -> bool {
         let Some(dependents) = self.dependents.get(name) else {
             return false;
         };
