@@ -4,17 +4,10 @@
 const assert = require('node:assert/strict')
 const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
-const os = require('node:os')
 const path = require('node:path')
 const { test, before, after } = require('node:test')
 
-// The addon reads npm's configuration chain from this process: keep the developer's (and an
-// outer `npm test`'s) settings out of it.
-for (const key of Object.keys(process.env)) {
-  if (/^npm_config_/i.test(key)) delete process.env[key]
-}
-process.env.npm_config_userconfig = path.join(os.tmpdir(), 'utoo-test-no-npmrc')
-process.env.npm_config_globalconfig = path.join(os.tmpdir(), 'utoo-test-no-npmrc')
+require('./helpers/isolate-config')
 
 const { install, resolve } = require('..')
 const { startRegistry, pkg } = require('./helpers/registry')

@@ -4,15 +4,10 @@
 
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
-const os = require('node:os')
 const path = require('node:path')
 const { test, before, after } = require('node:test')
 
-for (const key of Object.keys(process.env)) {
-  if (/^npm_config_/i.test(key)) delete process.env[key]
-}
-process.env.npm_config_userconfig = path.join(os.tmpdir(), 'utoo-test-no-npmrc')
-process.env.npm_config_globalconfig = path.join(os.tmpdir(), 'utoo-test-no-npmrc')
+require('./helpers/isolate-config')
 
 const { install } = require('..')
 const { startRegistry, pkg } = require('./helpers/registry')
