@@ -20,11 +20,10 @@ const NPMS = [
 
 const wasm32 = { cpu: ['wasm32'] }
 
-// Neither npm nor utoo may read the developer's ~/.npmrc (omit-lockfile-registry-resolved
-// there makes npm's own `npm ls` reject the dist-tag deps of the tree npm installed).
-const userconfig = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'utoo-npmrc-')), 'npmrc')
-fs.writeFileSync(userconfig, '')
-process.env.npm_config_userconfig = userconfig
+// Neither npm nor utoo may read the developer's ~/.npmrc, nor the npm_config_* variables an
+// outer `npm test` passes down from it (omit-lockfile-registry-resolved there makes npm's own
+// `npm ls` reject the dist-tag deps of the tree npm installed).
+require('./helpers/isolate-config')
 
 let registry
 before(async () => {
@@ -130,7 +129,6 @@ before(async () => {
   })
 })
 after(() => {
-  fs.rmSync(path.dirname(userconfig), { recursive: true, force: true })
   return registry.close()
 })
 

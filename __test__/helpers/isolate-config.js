@@ -8,5 +8,6 @@ const path = require('node:path')
 for (const key of Object.keys(process.env)) {
   if (/^npm_config_/i.test(key)) delete process.env[key]
 }
-process.env.npm_config_userconfig = path.join(os.tmpdir(), 'utoo-test-no-npmrc')
-process.env.npm_config_globalconfig = path.join(os.tmpdir(), 'utoo-test-no-npmrc')
+process.env.npm_config_userconfig = path.join(os.tmpdir(), 'utoo-test-no-user-npmrc')
+// npm refuses one file as both levels.
+process.env.npm_config_globalconfig = path.join(os.tmpdir(), 'utoo-test-no-global-npmrc')
