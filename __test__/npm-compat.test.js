@@ -4,19 +4,14 @@
 // same lockfile, npm must accept utoo's lockfile (`npm ci`) and utoo's tree (`npm ls --all`).
 
 const assert = require('node:assert/strict')
-const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 const { test, before, after } = require('node:test')
 
-const { install, resolve } = require('..')
+const { install } = require('..')
 const { startRegistry, pkg } = require('./helpers/registry')
-const { makeProject, readJson } = require('./helpers/project')
-
-const NPMS = [
-  { label: 'npm 11', cli: path.join(__dirname, '..', 'node_modules', 'npm11', 'bin', 'npm-cli.js') },
-  { label: 'npm 12', cli: path.join(__dirname, '..', 'node_modules', 'npm12', 'bin', 'npm-cli.js') },
-]
+const { makeProject } = require('./helpers/project')
+const { NPMS, assertNpmsInstalled, agreeWithNpm, npmRun } = require('./helpers/npm-compat')
 
 const wasm32 = { cpu: ['wasm32'] }
 
@@ -27,9 +22,7 @@ require('./helpers/isolate-config')
 
 let registry
 before(async () => {
-  for (const npm of NPMS) {
-    assert.ok(fs.existsSync(npm.cli), `${npm.label} is a devDependency (${npm.cli}): run npm install`)
-  }
+  assertNpmsInstalled()
   registry = await startRegistry([
     // Hoisting with conflicts.
     pkg('left', '1.0.0', { dependencies: { shared: '^1.0.0' } }),
@@ -132,38 +125,6 @@ after(() => {
   return registry.close()
 })
 
-function run(cmd, args, cwd) {
-  return new Promise((resolvePromise) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, npm_config_update_notifier: 'false' } })
-    let stdout = ''
-    let out = ''
-    child.stdout.on('data', (d) => { stdout += d; out += d })
-    child.stderr.on('data', (d) => (out += d))
-    child.on('close', (status) => resolvePromise({ status, stdout, out }))
-  })
-}
-
-// Only flags both npm 11 and npm 12 know (npm 12 rejects unknown ones on its command line).
-const npmFlags = (project) => [
-  '--registry', registry.url, '--cache', path.join(project.dir, '.npm-cache'),
-  '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error',
-]
-
-const npmRun = (npm, args, project) => run(process.execPath, [npm.cli, ...args, ...npmFlags(project)], project.dir)
-
-function entries(lockPath) {
-  const packages = readJson(lockPath).packages
-  const out = {}
-  for (const [k, v] of Object.entries(packages)) {
-    const { resolved, ...rest } = v
-    out[k] = rest
-  }
-  return out
-}
-
-// Byte for byte, `resolved` (when written) aside.
-const lockText = (project) => fs.readFileSync(path.join(project.dir, 'package-lock.json'), 'utf8').replace(/^\s*"resolved": .*\n/gm, '')
-
 const shapes = {
   'nested conflicts': { dependencies: { left: '^1', right: '^1' } },
   'conflicts two levels down': { dependencies: { outer: '^1', shared: '^2' } },
@@ -199,44 +160,7 @@ const shapes = {
 
 for (const [name, packageJson] of Object.entries(shapes)) {
   test(`agrees with npm 11 and npm 12: ${name}`, async (t) => {
-    const ours = makeProject(packageJson)
-    t.after(() => ours.cleanup())
-    await resolve({ cwd: ours.dir, registry: registry.url, cacheDir: ours.cache })
-    const installed = makeProject(packageJson)
-    t.after(() => installed.cleanup())
-    await install({ cwd: installed.dir, registry: registry.url, cacheDir: installed.cache })
-    assert.equal(lockText(installed), lockText(ours), 'install and resolve write the same lockfile')
-    for (const npm of NPMS) {
-      await t.test(`${npm.label}: same lockfile`, async () => {
-        const theirs = makeProject(packageJson)
-        try {
-          const r = await npmRun(npm, ['install', '--package-lock-only'], theirs)
-          assert.equal(r.status, 0, r.out)
-          assert.deepEqual(entries(path.join(ours.dir, 'package-lock.json')), entries(path.join(theirs.dir, 'package-lock.json')))
-          assert.equal(lockText(ours), lockText(theirs))
-        } finally {
-          theirs.cleanup()
-        }
-      })
-      await t.test(`${npm.label}: npm ls --all is clean on utoo's tree`, async () => {
-        const ls = await npmRun(npm, ['ls', '--all'], installed)
-        assert.equal(ls.status, 0, ls.out)
-        // A missing optional package is listed as UNMET OPTIONAL DEPENDENCY: that is fine.
-        assert.doesNotMatch(ls.stdout, /invalid|missing|extraneous|UNMET (?!OPTIONAL)/i, ls.out)
-      })
-      await t.test(`${npm.label}: npm ci accepts utoo's lockfile`, async () => {
-        const project = makeProject(packageJson)
-        try {
-          fs.copyFileSync(path.join(ours.dir, 'package-lock.json'), path.join(project.dir, 'package-lock.json'))
-          const before = fs.readFileSync(path.join(project.dir, 'package-lock.json'), 'utf8')
-          const ci = await npmRun(npm, ['ci'], project)
-          assert.equal(ci.status, 0, ci.out)
-          assert.equal(fs.readFileSync(path.join(project.dir, 'package-lock.json'), 'utf8'), before, 'npm ci left the lockfile alone')
-        } finally {
-          project.cleanup()
-        }
-      })
-    }
+    await agreeWithNpm(t, { registry, files: { 'package.json': packageJson } })
   })
 }
 
@@ -251,7 +175,7 @@ test('utoo finds nothing to do on the tree npm ci built from its lockfile', asyn
         const summary = await install({ cwd: project.dir, registry: registry.url, cacheDir: project.cache })
         assert.ok(summary.packages > 5)
         const lockBefore = fs.readFileSync(path.join(project.dir, 'package-lock.json'), 'utf8')
-        const ci = await npmRun(npm, ['ci'], project)
+        const ci = await npmRun(npm, ['ci'], project, registry)
         assert.equal(ci.status, 0, ci.out)
         const again = await install({ cwd: project.dir, registry: registry.url, cacheDir: project.cache })
         assert.equal(again.resolved, false)
