@@ -16,7 +16,7 @@ const BODY_RETRIES: usize = 3;
 pub struct PackageSource {
     /// `name@version`, for messages.
     pub id: String,
-    /// Where to download it.
+    /// Where to download it: an http(s) URL, or `file:` and an absolute path.
     pub tarball_url: String,
     /// `None` for old packages published without any hash: the computed sha512 is used.
     pub integrity: Option<Integrity>,
@@ -79,6 +79,18 @@ async fn download_once(
         package: source.id.clone(),
         source: e,
     };
+    // A `file:` tarball (an absolute path by now) is read, then hashed like a download.
+    if let Some(path) = source.tarball_url.strip_prefix("file:") {
+        let bytes = std::fs::read(path).map_err(|e| CacheError::io(path, e))?;
+        let mut hasher = Hasher::new(source.integrity.clone());
+        hasher.input(&bytes);
+        let integrity = hasher.finish(&source.id)?;
+        return Ok(Downloaded {
+            bytes: bytes.len() as u64,
+            body: Body::Memory(bytes),
+            integrity,
+        });
+    }
     let response = client
         .tarball(&source.tarball_url)
         .await

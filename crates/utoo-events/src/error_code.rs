@@ -47,8 +47,9 @@ error_codes! {
     NotFound => "E404", "The registry has no package of that name.";
     Target => "ETARGET", "No published version matches the range or dist-tag asked for.";
     Resolve => "ERESOLVE", "A peer dependency conflicts with the version the tree already holds.";
-    UnsupportedProtocol => "EUNSUPPORTEDPROTOCOL", "A `file:`, `link:`, git, tarball-URL or `workspace:` spec, which utoo does not install yet.";
+    UnsupportedProtocol => "EUNSUPPORTEDPROTOCOL", "A git, `link:` or `workspace:` spec, which utoo does not install yet (registry, `file:` folders and tarballs, and tarball URLs install; npm rejects `link:` too).";
     InvalidSpec => "EINVALIDSPEC", "A dependency spec or a package argument cannot be parsed.";
+    Override => "EOVERRIDE", "package.json `overrides` cannot be applied: an override of a direct dependency's spec, a `$name` reference to a missing dependency, or a key that names no package.";
     BadPlatform => "EBADPLATFORM", "A required package does not support this OS, CPU or libc.";
     BadEngine => "EBADENGINE", "With `engine-strict`, a required package's `engines.node` rules out this Node.";
     Integrity => "EINTEGRITY", "A tarball does not hash to its expected integrity, or the integrity is malformed.";
@@ -70,6 +71,7 @@ error_codes! {
     Cancelled => "ECANCELLED", "The install was cancelled (an aborted signal or Ctrl-C).";
     Internal => "EINTERNAL", "A bug: part of the engine panicked, and the install stopped instead of the process.";
     LsProblems => "ELSPROBLEMS", "`utoo ls` found missing, invalid or extraneous packages (exit 1, as `npm ls`).";
+    Workspaces => "EWORKSPACES", "The `workspaces` field is malformed, two members share a name, or a `-w` filter names no member.";
 }
 
 impl fmt::Display for ErrorCode {

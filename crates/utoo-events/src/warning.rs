@@ -25,11 +25,14 @@ pub enum WarningCode {
     /// A dependency's install scripts were not run: npm 12's `allowScripts` does not list it.
     #[serde(rename = "ESCRIPTSNOTRUN")]
     ScriptsNotRun,
+    /// A `workspaces` pattern of package.json matches no folder with a package.json.
+    #[serde(rename = "EWORKSPACEEMPTY")]
+    WorkspaceGlobEmpty,
 }
 
 impl WarningCode {
     /// Every code, for front ends that list them and for tests.
-    pub const ALL: [WarningCode; 7] = [
+    pub const ALL: [WarningCode; 8] = [
         WarningCode::Deprecated,
         WarningCode::BadEngine,
         WarningCode::PeerConflict,
@@ -37,6 +40,7 @@ impl WarningCode {
         WarningCode::OptionalScriptFailed,
         WarningCode::ProjectLocked,
         WarningCode::ScriptsNotRun,
+        WarningCode::WorkspaceGlobEmpty,
     ];
 
     /// The code as npm spells it.
@@ -49,6 +53,7 @@ impl WarningCode {
             WarningCode::OptionalScriptFailed => "ELIFECYCLE",
             WarningCode::ProjectLocked => "ELOCKED",
             WarningCode::ScriptsNotRun => "ESCRIPTSNOTRUN",
+            WarningCode::WorkspaceGlobEmpty => "EWORKSPACEEMPTY",
         }
     }
 }

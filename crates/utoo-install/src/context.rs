@@ -23,7 +23,8 @@ pub(crate) struct Context {
 
 impl Context {
     pub(crate) fn new(mut options: InstallOptions) -> Result<Context, InstallError> {
-        let root = options.cwd.clone();
+        // Run inside a workspace member, npm installs the whole workspace.
+        let root = crate::project::find_root(&options.cwd);
         let cache_dir = options.resolved_cache_dir();
         let mut sources = options
             .sources

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use utoo_config::{Omit, Settings};
 use utoo_linker::LinkMethod;
-use utoo_lockfile::{parent_path, LockEntry};
+use utoo_lockfile::{is_top, parent_path, LockEntry};
 use utoo_manifest::Platform;
 
 use crate::context::Context;
@@ -42,7 +42,7 @@ impl Target {
         let platform = Platform::current();
         let mut foreign = Vec::new();
         for (path, entry) in packages {
-            if path.is_empty() || entry.link {
+            if entry.link || is_top(path) {
                 continue;
             }
             if omitted(entry, settings.omit)
@@ -74,7 +74,10 @@ impl Target {
         let paths = packages
             .iter()
             .filter(|(path, entry)| {
-                !entry.link && !omitted(entry, settings.omit) && reached.contains(path.as_str())
+                !entry.link
+                    && !is_top(path)
+                    && !omitted(entry, settings.omit)
+                    && reached.contains(path.as_str())
             })
             // A folder cannot go where its parent package does not.
             .filter(|(path, _)| !nested_in_removed(path, &reached))
@@ -139,15 +142,21 @@ impl Diff {
             } else {
                 LinkMethod::Hardlink
             };
-            diff.place
-                .push(Placement::new(ctx.client(), path, entry, method)?);
+            diff.place.push(Placement::new(
+                ctx.client(),
+                &project.root,
+                path,
+                entry,
+                method,
+            )?);
         }
         if let Some(old) = &hidden.lock {
             diff.remove = Removal::Listed(
                 old.packages
                     .keys()
                     .filter(|path| {
-                        !path.is_empty()
+                        !is_top(path)
+                            && !packages.get(*path).is_some_and(|e| e.link)
                             && !target.paths.contains(*path)
                             && !nested_in_removed(path, &target.paths)
                     })
@@ -168,7 +177,8 @@ impl Diff {
 fn nested_in_removed<T: std::borrow::Borrow<str> + Ord>(path: &str, target: &BTreeSet<T>) -> bool {
     let mut cur = path;
     while let Some(parent) = parent_path(cur) {
-        if parent.is_empty() {
+        // The root and workspace / linked folders are not packages that could be removed.
+        if is_top(parent) {
             return false;
         }
         if !target.contains(parent) {

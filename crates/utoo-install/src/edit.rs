@@ -136,9 +136,9 @@ async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<String, Ins
             reason,
         },
     )?;
-    let (real, req) = match parsed {
-        Spec::Registry { name: real, req } => (real, req),
-        Spec::Unsupported { .. } => return Ok(spec.to_owned()),
+    // A file, remote or git spec is saved as written, as npm saves it.
+    let Spec::Registry { name: real, req } = parsed else {
+        return Ok(spec.to_owned());
     };
     let keep_range = matches!(req, VersionReq::Range(_)) && !spec.is_empty() && !exact;
     if keep_range {

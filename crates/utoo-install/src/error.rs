@@ -32,6 +32,35 @@ pub enum InstallError {
         #[source]
         source: serde_json::Error,
     },
+    /// The root package.json's `workspaces` field is malformed.
+    #[error("the `workspaces` field of `{path}` cannot be used")]
+    BadWorkspaces {
+        /// The root package.json.
+        path: PathBuf,
+        /// What is wrong with it.
+        #[source]
+        source: utoo_manifest::WorkspacesError,
+    },
+    /// Two workspace members have the same `name`.
+    #[error("the workspace members `{first}` and `{second}` are both named `{name}` (package.json `workspaces`); rename one")]
+    DuplicateWorkspace {
+        /// The name they share.
+        name: String,
+        /// The first member's folder.
+        first: String,
+        /// The other member's folder.
+        second: String,
+    },
+    /// A `-w` / `--workspace` filter names no member.
+    #[error(
+        "no workspace member matches `-w {filter}` (package.json `workspaces` lists: {members})"
+    )]
+    NoSuchWorkspace {
+        /// The filter as given.
+        filter: String,
+        /// The members there are.
+        members: String,
+    },
     /// A project file could not be read or written.
     #[error("could not read or write `{path}`")]
     Io {
@@ -117,6 +146,9 @@ impl InstallError {
         match self {
             InstallError::NoPackageJson { .. } => ErrorCode::NoPackageJson,
             InstallError::BadPackageJson { .. } => ErrorCode::JsonParse,
+            InstallError::BadWorkspaces { .. }
+            | InstallError::DuplicateWorkspace { .. }
+            | InstallError::NoSuchWorkspace { .. } => ErrorCode::Workspaces,
             InstallError::Io { .. } => ErrorCode::Io,
             InstallError::Config(e) => e.code(),
             InstallError::Lockfile(e) => e.code(),

@@ -41,6 +41,7 @@ fn for_code(code: ErrorCode) -> Option<&'static str> {
         ErrorCode::Target => "`npm view <package> versions` lists what is published; widen the range or pick one of those",
         ErrorCode::Resolve => "retry with --legacy-peer-deps (peers are not installed) or --force (the conflict becomes a warning), or fix the conflicting range",
         ErrorCode::UnsupportedProtocol => "depend on a registry version for now, or install this project with npm",
+        ErrorCode::Override => "an override may not change a direct dependency's spec: drop it, or write `$name` to reuse the dependency's own spec; a `$name` must name one of package.json's dependencies",
         ErrorCode::InvalidSpec => "write it as `name`, `name@range`, `name@tag` or `alias@npm:name@range`",
         ErrorCode::BadPlatform => "use --force to install it anyway, or make it an optional dependency",
         ErrorCode::BadEngine => "use a Node that `engines.node` accepts, or --force to install anyway",
@@ -61,6 +62,7 @@ fn for_code(code: ErrorCode) -> Option<&'static str> {
         ErrorCode::Lifecycle => "the script's output is above; --ignore-scripts skips dependencies' install scripts",
         ErrorCode::Internal => "this is a bug in utoo; please report it with the output above",
         ErrorCode::LsProblems => "`utoo install` repairs the tree",
+        ErrorCode::Workspaces => "`workspaces` in the root package.json lists folder globs; each member needs a package.json with a unique `name`",
         ErrorCode::Cancelled => return None,
     })
 }

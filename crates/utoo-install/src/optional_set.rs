@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use utoo_lockfile::{resolve_from, LockEntry};
+use utoo_lockfile::{is_top, resolve_from, LockEntry};
 
 /// The resolved dependency edges of a tree, both ways: install path → (install path, whether
 /// the edge is optional).
@@ -20,13 +20,25 @@ impl<'a> Edges<'a> {
             into: BTreeMap::new(),
         };
         for (from, entry) in packages {
-            for (name, _, kind) in entry.edges(from.is_empty()) {
-                let Some(to) = resolve_from(packages, from, &name) else {
-                    continue;
-                };
-                let optional = kind.is_optional();
+            let mut add = |to: &'a str, optional: bool| {
                 edges.out.entry(from).or_default().push((to, optional));
                 edges.into.entry(to).or_default().push((from, optional));
+            };
+            for (name, _, kind) in entry.edges(is_top(from)) {
+                if let Some(to) = resolve_from(packages, from, &name) {
+                    add(to, kind.is_optional());
+                }
+            }
+            // A link leads to its folder; the root leads to every top folder (the workspace
+            // members, which npm always installs).
+            let linked = entry.resolved.as_deref().filter(|_| entry.link);
+            if let Some((to, _)) = linked.and_then(|t| packages.get_key_value(t)) {
+                add(to, false);
+            }
+            if from.is_empty() {
+                for top in packages.keys().filter(|p| !p.is_empty() && is_top(p)) {
+                    add(top, false);
+                }
             }
         }
         edges

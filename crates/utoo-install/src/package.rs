@@ -26,6 +26,7 @@ pub(crate) struct Placement {
 impl Placement {
     pub(crate) fn new(
         client: &RegistryClient,
+        root: &std::path::Path,
         path: &str,
         entry: &LockEntry,
         method: LinkMethod,
@@ -47,7 +48,15 @@ impl Placement {
             path: path.to_owned(),
             source: PackageSource {
                 id: format!("{name}@{}", entry.version.as_deref().unwrap_or("?")),
-                tarball_url: tarball_url(client, name, version, entry.resolved.as_deref()),
+                tarball_url: match entry
+                    .resolved
+                    .as_deref()
+                    .and_then(|r| r.strip_prefix("file:"))
+                {
+                    // A `file:` tarball, relative to the project folder.
+                    Some(rel) => format!("file:{}", root.join(rel).display()),
+                    None => tarball_url(client, name, version, entry.resolved.as_deref()),
+                },
                 integrity,
             },
             method,

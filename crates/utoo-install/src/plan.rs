@@ -1,11 +1,15 @@
 use std::collections::BTreeMap;
 
 use utoo_events::Phase;
-use utoo_lockfile::{calc_dep_flags, resolve_from, LockEntry, Lockfile};
-use utoo_manifest::{DepKind, Spec};
-use utoo_resolver::{resolve, root_entry, satisfies, PackumentSource, ResolveOptions};
+use utoo_lockfile::{calc_dep_flags, is_top, resolve_from, LockEntry, Lockfile};
+use utoo_manifest::{DepKind, Overrides, Spec};
+use utoo_resolver::{
+    resolve_workspace, root_entry, satisfies, top_entry, Member, PackumentSource, ResolveError,
+    ResolveOptions,
+};
 
 use crate::context::Context;
+use crate::lock_overrides::{overridden_specs, OverriddenSpecs};
 use crate::project::Project;
 use crate::source::RegistrySource;
 use crate::{InstallError, Mode};
@@ -59,10 +63,25 @@ impl Plan<'_> {
         let mode = ctx.options.mode;
         let settings = ctx.settings();
         let manifest = &self.project.root_manifest().manifest;
+        let members = self.project.members();
         if let Some(lock) = &locked {
             let mut packages = lock.packages.clone();
             packages.insert(String::new(), root_entry(manifest));
-            match check_complete(&packages, settings.legacy_peer_deps) {
+            // Members' entries come from their package.json as it is now, like the root's.
+            for member in &members {
+                packages.insert(
+                    member.path.clone(),
+                    top_entry(&member.path, &member.manifest),
+                );
+            }
+            // npm checks the root's overrides before it looks at the tree, lockfile or not.
+            let overrides = Overrides::parse(manifest.overrides.as_ref())
+                .and_then(|o| o.check_direct(manifest))
+                .and_then(|()| overridden_specs(&packages, manifest))
+                .map_err(ResolveError::from)?;
+            let complete = check_members(&packages, &members)
+                .and_then(|()| check_complete(&packages, settings.legacy_peer_deps, &overrides));
+            match complete {
                 Ok(()) => {
                     calc_dep_flags(&mut packages);
                     // npm prunes what nothing reaches any more (a dependency removed from
@@ -80,7 +99,14 @@ impl Plan<'_> {
         } else if mode == Mode::Ci {
             return Err(InstallError::CiWithoutLockfile);
         }
-        let source = RegistrySource(ctx.packuments().clone());
+        // A tarball URL is fetched into the same cache the pipeline reads.
+        let source = RegistrySource::new(
+            ctx.packuments().clone(),
+            ctx.client().clone(),
+            ctx.cache_dir.clone(),
+            ctx.options.tarball_limits,
+            self.project.root.clone(),
+        );
         // The root's dependencies download while the native CLI asks `node --version`.
         source.prefetch_edges(&manifest.edges(true), settings.legacy_peer_deps);
         let options = ResolveOptions {
@@ -89,22 +115,54 @@ impl Plan<'_> {
             force: settings.force,
             node_version: ctx.node_version().await.cloned(),
         };
-        let resolved = resolve(manifest, locked.as_ref(), &source, &options, &ctx.events).await;
-        source.0.stop_speculating();
+        let resolved = resolve_workspace(
+            manifest,
+            &members,
+            locked.as_ref(),
+            &source,
+            &options,
+            &ctx.events,
+        )
+        .await;
+        source.packuments.stop_speculating();
         Ok((resolved?.packages, true))
     }
 }
 
-/// Whether every edge of every entry finds a satisfying package in the tree.
+/// Whether every member has its link at `node_modules/<name>` (a member added since the
+/// lockfile was written has none).
+fn check_members(packages: &BTreeMap<String, LockEntry>, members: &[Member]) -> Result<(), String> {
+    for member in members {
+        let link = format!("node_modules/{}", member.manifest.name);
+        let linked = packages
+            .get(&link)
+            .is_some_and(|e| e.link && e.resolved.as_deref() == Some(member.path.as_str()));
+        if !linked {
+            return Err(format!(
+                "the workspace member `{}` is not linked at `{link}` in the lockfile",
+                member.path
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether every edge of every entry finds a package in the tree that satisfies it, as
+/// `overrides` leave its spec.
 fn check_complete(
     packages: &BTreeMap<String, LockEntry>,
     legacy_peer_deps: bool,
+    overrides: &OverriddenSpecs,
 ) -> Result<(), String> {
     for (path, entry) in packages {
         if entry.link {
             continue;
         }
-        for (name, spec, kind) in entry.edges(path.is_empty()) {
+        for (name, spec, kind) in entry.edges(is_top(path)) {
+            let spec = overrides
+                .get(&(path.clone(), name.clone()))
+                .cloned()
+                .unwrap_or(spec);
             if kind == DepKind::PeerOptional || (kind.is_peer() && legacy_peer_deps) {
                 continue;
             }
@@ -122,9 +180,25 @@ fn check_complete(
                 ));
             };
             let t = &packages[target];
-            if matches!(Spec::parse(&name, &spec), Ok(Spec::Unsupported { .. })) {
-                continue;
+            match Spec::parse(&name, &spec) {
+                Ok(Spec::Directory { .. }) if t.link => continue,
+                Ok(Spec::Directory { .. }) => {
+                    return Err(format!(
+                        "{who} wants the folder `{name}@{spec}` but the lockfile has a package"
+                    ))
+                }
+                Ok(Spec::Registry { .. }) => {}
+                _ => continue,
             }
+            // A link answers with its target's version (a member's dependency on another
+            // member by range).
+            let (t, target) = match t.resolved.as_deref().filter(|_| t.link) {
+                Some(to) => match packages.get_key_value(to) {
+                    Some((key, entry)) => (entry, key.as_str()),
+                    None => (t, target),
+                },
+                None => (t, target),
+            };
             let real = t.package_name(target);
             let version = t.version.as_deref().unwrap_or_default();
             if !satisfies(&name, &spec, real, version) {
@@ -138,10 +212,10 @@ fn check_complete(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn entry(version: &str, deps: &[(&str, &str)]) -> LockEntry {
+    pub(crate) fn entry(version: &str, deps: &[(&str, &str)]) -> LockEntry {
         LockEntry {
             version: Some(version.into()),
             dependencies: deps
@@ -158,12 +232,12 @@ mod tests {
         p.insert(String::new(), entry("1.0.0", &[("a", "^1")]));
         p.insert("node_modules/a".into(), entry("1.2.0", &[("b", "^2")]));
         p.insert("node_modules/b".into(), entry("2.0.0", &[]));
-        assert!(check_complete(&p, false).is_ok());
+        assert!(check_complete(&p, false, &OverriddenSpecs::new()).is_ok());
         p.insert(String::new(), entry("1.0.0", &[("a", "^2")]));
-        let err = check_complete(&p, false).unwrap_err();
+        let err = check_complete(&p, false, &OverriddenSpecs::new()).unwrap_err();
         assert!(err.contains("a@^2"), "{err}");
         p.insert(String::new(), entry("1.0.0", &[("a", "^1"), ("c", "1")]));
-        assert!(check_complete(&p, false)
+        assert!(check_complete(&p, false, &OverriddenSpecs::new())
             .unwrap_err()
             .contains("`c@1` needed by package.json"));
     }

@@ -56,6 +56,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
     let started = Instant::now();
     let ctx = Context::new(options)?;
     let mut project = Project::load(&ctx.root)?;
+    project.warn_unmatched(&ctx.events);
     let mode = ctx.options.mode;
     let _lock = ProjectLock::acquire(&project, mode, &ctx.events).await?;
     if let Some(request) = &ctx.options.edit {
@@ -126,7 +127,8 @@ async fn install_tree(
     let hidden = HiddenLockfile::read(project);
     let diff = Diff::between(ctx, project, &planned.packages, &target, &hidden)?;
     drop(hidden);
-    let up_to_date = diff.is_empty();
+    let up_to_date =
+        diff.is_empty() && crate::links::links_in_place(&project.root, &planned.packages);
     let changes = if up_to_date {
         Changes::none(target.paths)
     } else {
@@ -213,6 +215,7 @@ impl Changes {
     ) -> Result<Changes, InstallError> {
         invalidate(project)?;
         let removed = prune(project, &target, diff.remove)?;
+        crate::links::make_links(&project.root, &planned.packages)?;
         let placed_paths: Vec<String> = diff.place.iter().map(|p| p.path.clone()).collect();
         let fetched = FetchLink { place: diff.place }.run(ctx).await?;
         let mut installed = target;
@@ -221,10 +224,14 @@ impl Changes {
         }
 
         let t = Instant::now();
+        let links = planned.packages.iter().filter(|(_, e)| e.link);
         link_bins(
             &project.root,
             &planned.packages,
-            installed.iter().map(String::as_str),
+            installed
+                .iter()
+                .map(String::as_str)
+                .chain(links.map(|(p, _)| p.as_str())),
         )?;
         let bins_ms = elapsed_ms(t);
 

@@ -1,21 +1,135 @@
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use utoo_manifest::{Packument, VersionReq};
-use utoo_registry::Packuments;
+use utoo_cache::{Cache, PackageSource};
+use utoo_events::ErrorCode;
+use utoo_manifest::{Manifest, Packument, Spec, VersionReq};
+use utoo_registry::{Packuments, RegistryClient};
 use utoo_resolver::{PackumentSource, SourceError};
 
-/// The registry as the resolver's packument source.
-pub(crate) struct RegistrySource(pub Packuments);
+/// The registry as the resolver's packument source; tarball URLs are fetched into the cache
+/// (by the integrity computed) and answer with their package.json, so the pipeline later
+/// finds them there instead of downloading them again.
+pub(crate) struct RegistrySource {
+    pub packuments: Packuments,
+    pub client: RegistryClient,
+    /// Where the cache is, and its extraction caps; opened on the first tarball spec, so a
+    /// project of registry packages only does not open it twice.
+    cache_dir: PathBuf,
+    limits: utoo_cache::TarballLimits,
+    cache: OnceLock<Cache>,
+    /// The project folder, which `file:` paths are relative to.
+    pub root: PathBuf,
+    /// Answers per URL: a spec asked for by several edges is fetched once.
+    remote: Mutex<HashMap<String, Arc<Packument>>>,
+}
+
+impl RegistrySource {
+    pub(crate) fn new(
+        packuments: Packuments,
+        client: RegistryClient,
+        cache_dir: PathBuf,
+        limits: utoo_cache::TarballLimits,
+        root: PathBuf,
+    ) -> Self {
+        RegistrySource {
+            packuments,
+            client,
+            cache_dir,
+            limits,
+            cache: OnceLock::new(),
+            root,
+            remote: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The cache the pipeline reads. Two first callers at once may both open it: harmless,
+    /// one is kept.
+    fn cache(&self) -> Result<&Cache, SourceError> {
+        if let Some(cache) = self.cache.get() {
+            return Ok(cache);
+        }
+        let cache = Cache::open(&self.cache_dir, crate::pipeline::blocking_pool())
+            .map_err(|e| SourceError::new(e.code(), Arc::new(e)))?
+            .with_limits(self.limits);
+        Ok(self.cache.get_or_init(|| cache))
+    }
+
+    /// `url` is fetched; `resolved` is what the lockfile records.
+    async fn remote(
+        &self,
+        name: &str,
+        url: &str,
+        resolved: &str,
+    ) -> Result<Arc<Packument>, SourceError> {
+        if let Some(hit) = self.remote.lock().expect("not poisoned").get(url) {
+            return Ok(hit.clone());
+        }
+        let cache = self.cache()?;
+        let source = PackageSource {
+            id: format!("{name}@{url}"),
+            tarball_url: url.to_owned(),
+            integrity: None,
+        };
+        let fetched = cache
+            .fetch(&self.client, &source)
+            .await
+            .map_err(|e| SourceError::new(e.code(), Arc::new(e)))?;
+        let path = fetched.path.join("package.json");
+        let bytes =
+            std::fs::read(&path).map_err(|e| SourceError::new(ErrorCode::Io, Arc::new(e)))?;
+        let mut manifest: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| SourceError::new(ErrorCode::JsonParse, Arc::new(e)))?;
+        // npm records the URL as written and the sha512 of the bytes.
+        manifest["dist"] = serde_json::json!({
+            "tarball": resolved,
+            "integrity": fetched.integrity.to_string(),
+        });
+        let packument = Arc::new(
+            Packument::one_version(&manifest)
+                .map_err(|e| SourceError::new(ErrorCode::JsonParse, Arc::new(e)))?,
+        );
+        self.remote
+            .lock()
+            .expect("not poisoned")
+            .insert(url.to_owned(), packument.clone());
+        Ok(packument)
+    }
+}
 
 impl PackumentSource for RegistrySource {
     async fn get(&self, name: &str) -> Result<Arc<Packument>, SourceError> {
-        self.0
+        self.packuments
             .get(name)
             .await
             .map_err(|e| SourceError::new(e.code(), e))
     }
 
     fn prefetch(&self, name: &str, req: &VersionReq) {
-        self.0.prefetch(name, req);
+        self.packuments.prefetch(name, req);
+    }
+
+    async fn get_spec(
+        &self,
+        name: &str,
+        spec: &Spec,
+    ) -> Option<Result<Arc<Packument>, SourceError>> {
+        match spec {
+            Spec::Remote { url } => Some(self.remote(name, url, url).await),
+            // npm records a root dependency's tarball path as written, after `file:`.
+            Spec::File { path } => {
+                let absolute = format!("file:{}", self.root.join(path).display());
+                Some(self.remote(name, &absolute, &format!("file:{path}")).await)
+            }
+            _ => None,
+        }
+    }
+
+    async fn folder(&self, path: &str) -> Result<Manifest, SourceError> {
+        let file = self.root.join(path).join("package.json");
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| SourceError::new(ErrorCode::NoPackageJson, Arc::new(e)))?;
+        serde_json::from_str(&text).map_err(|e| SourceError::new(ErrorCode::JsonParse, Arc::new(e)))
     }
 }

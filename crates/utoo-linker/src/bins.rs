@@ -24,14 +24,24 @@ pub fn link_bins<'a>(
         let Some(entry) = packages.get(path) else {
             continue;
         };
-        if path.is_empty() || entry.link {
+        if path.is_empty() {
             continue;
         }
-        folders.push(path.to_owned());
+        // A link's commands are its folder's, linked through the link (`../ws-a/cli.js`).
+        let bin = if entry.link {
+            entry
+                .resolved
+                .as_deref()
+                .and_then(|t| packages.get(t))
+                .and_then(|t| t.bin.as_ref())
+        } else {
+            folders.push(path.to_owned());
+            entry.bin.as_ref()
+        };
         let name = entry_name(path);
         let parent = parent_path(path).unwrap_or("");
         let bin_dir = join_nm(parent, ".bin");
-        for (command, target) in bin_entries(name, entry.bin.as_ref()) {
+        for (command, target) in bin_entries(name, bin) {
             wanted
                 .entry(bin_dir.clone())
                 .or_default()

@@ -1,6 +1,8 @@
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::tree::resolve_from;
+use utoo_manifest::{DepKind, WorkspacePatterns};
+
+use crate::tree::{entry_name, is_top, parent_path, resolve_from};
 use crate::LockEntry;
 
 /// Sets `dev`, `optional`, `devOptional`, `peer` and `extraneous` on every entry from the
@@ -15,49 +17,45 @@ pub fn calc_dep_flags(packages: &mut BTreeMap<String, LockEntry>) {
         entry.peer = on;
         entry.extraneous = on;
     }
+    let members = workspace_links(packages);
     let mut queue: VecDeque<String> = VecDeque::from([String::new()]);
     while let Some(from) = queue.pop_front() {
         let Some(node) = packages.get(&from) else {
             continue;
         };
-        let (n_dev, n_opt, n_devopt, n_peer, n_extr) = (
-            node.dev,
-            node.optional,
-            node.dev_optional,
-            node.peer,
-            node.extraneous,
-        );
-        let edges = node.edges(from.is_empty());
+        let flags = Flags {
+            dev: node.dev,
+            optional: node.optional,
+            dev_optional: node.dev_optional,
+            peer: node.peer,
+            extraneous: node.extraneous,
+        };
+        let mut edges = node.edges(is_top(&from));
+        if from.is_empty() {
+            // The root's workspace edges: each member, through its link, is a production
+            // dependency of the root.
+            edges.extend(
+                members
+                    .iter()
+                    .map(|n| (n.clone(), String::new(), DepKind::Prod)),
+            );
+        }
         for (name, _spec, kind) in edges {
             let Some(to) = resolve_from(packages, &from, &name).map(str::to_owned) else {
                 continue;
             };
-            let t = packages.get_mut(&to).expect("resolved path exists");
-            let mut changed = false;
-            let e_dev = kind == utoo_manifest::DepKind::Dev;
-            let e_opt = kind.is_optional();
-            if t.extraneous && !n_extr {
-                t.extraneous = false;
-                changed = true;
-            }
-            if t.dev && !n_dev && !e_dev {
-                t.dev = false;
-                changed = true;
-            }
-            if t.optional && !n_opt && !e_opt {
-                t.optional = false;
-                changed = true;
-            }
-            if t.dev_optional && !n_devopt && !n_dev && !n_opt && !e_dev && !e_opt {
-                t.dev_optional = false;
-                changed = true;
-            }
-            if t.peer && !n_peer && !kind.is_peer() {
-                t.peer = false;
-                changed = true;
-            }
-            if changed {
-                queue.push_back(to);
+            // An edge to a link reaches its target the same way (arborist's calcDepFlags
+            // follows `edge.to.target`).
+            let target = packages[&to]
+                .link
+                .then(|| packages[&to].resolved.clone())
+                .flatten()
+                .filter(|t| packages.contains_key(t));
+            for to in std::iter::once(to).chain(target) {
+                let t = packages.get_mut(&to).expect("resolved path exists");
+                if flags.clear_on(t, kind) {
+                    queue.push_back(to);
+                }
             }
         }
     }
@@ -65,13 +63,75 @@ pub fn calc_dep_flags(packages: &mut BTreeMap<String, LockEntry>) {
         if !path.is_empty() && entry.dev_optional && (entry.dev || entry.optional) {
             entry.dev_optional = false;
         }
-        if entry.extraneous {
+        // npm writes a link as `resolved` and `link` only; its target carries the flags.
+        if entry.extraneous || entry.link {
             entry.dev = false;
             entry.optional = false;
             entry.dev_optional = false;
             entry.peer = false;
         }
     }
+}
+
+/// The flags of the package an edge starts from.
+struct Flags {
+    dev: bool,
+    optional: bool,
+    dev_optional: bool,
+    peer: bool,
+    extraneous: bool,
+}
+
+impl Flags {
+    /// Clears on `t` the flags an edge of `kind` from a package with these flags rules out;
+    /// returns whether any changed.
+    fn clear_on(&self, t: &mut LockEntry, kind: DepKind) -> bool {
+        let mut changed = false;
+        let e_dev = kind == DepKind::Dev;
+        let e_opt = kind.is_optional();
+        if t.extraneous && !self.extraneous {
+            t.extraneous = false;
+            changed = true;
+        }
+        if t.dev && !self.dev && !e_dev {
+            t.dev = false;
+            changed = true;
+        }
+        if t.optional && !self.optional && !e_opt {
+            t.optional = false;
+            changed = true;
+        }
+        if t.dev_optional && !self.dev_optional && !self.dev && !self.optional && !e_dev && !e_opt {
+            t.dev_optional = false;
+            changed = true;
+        }
+        if t.peer && !self.peer && !kind.is_peer() {
+            t.peer = false;
+            changed = true;
+        }
+        changed
+    }
+}
+
+/// The names under the root's node_modules that link to a folder the root's `workspaces`
+/// patterns select.
+fn workspace_links(packages: &BTreeMap<String, LockEntry>) -> Vec<String> {
+    let Some(root) = packages.get("") else {
+        return Vec::new();
+    };
+    let Ok(Some(patterns)) = WorkspacePatterns::parse(root.other.get("workspaces")) else {
+        return Vec::new();
+    };
+    packages
+        .iter()
+        .filter(|(path, e)| {
+            e.link
+                && parent_path(path) == Some("")
+                && path.starts_with("node_modules/")
+                && e.resolved.as_deref().is_some_and(|r| patterns.matches(r))
+        })
+        .map(|(path, _)| entry_name(path).to_owned())
+        .collect()
 }
 
 #[cfg(test)]
@@ -145,5 +205,39 @@ mod tests {
             (false, false, false, true, false)
         );
         assert_eq!(f("node_modules/stray"), (false, false, false, false, true));
+    }
+
+    #[test]
+    fn flags_reach_link_targets_and_workspace_members() {
+        let mut p = BTreeMap::new();
+        let mut root = entry(&[("local", "dev")], &[]);
+        root.other
+            .insert("workspaces".into(), serde_json::json!(["packages/*"]));
+        p.insert(String::new(), root);
+        let link = |to: &str| LockEntry {
+            resolved: Some(to.into()),
+            link: true,
+            ..Default::default()
+        };
+        p.insert("node_modules/local".into(), link("local"));
+        p.insert("local".into(), entry(&[("x", "prod")], &[]));
+        p.insert("node_modules/x".into(), entry(&[], &[]));
+        p.insert("node_modules/ws-a".into(), link("packages/a"));
+        p.insert(
+            "packages/a".into(),
+            entry(&[("t", "dev"), ("y", "prod")], &[]),
+        );
+        p.insert("packages/a/node_modules/y".into(), entry(&[], &[]));
+        p.insert("node_modules/t".into(), entry(&[], &[]));
+        calc_dep_flags(&mut p);
+        let f = |k: &str| (p[k].dev, p[k].extraneous);
+        assert_eq!(f("local"), (true, false));
+        assert_eq!(f("node_modules/x"), (true, false));
+        // A link is written without flags; its target has them.
+        assert_eq!(f("node_modules/local"), (false, false));
+        assert_eq!(f("packages/a"), (false, false));
+        assert_eq!(f("packages/a/node_modules/y"), (false, false));
+        // A member's devDependencies are installed, as dev.
+        assert_eq!(f("node_modules/t"), (true, false));
     }
 }

@@ -16,4 +16,4 @@ pub use format::{locale_cmp, to_npm_json};
 pub use lockfile::{
     detect_indent, is_safe_package_path, lockfile_json, LockError, Lockfile, HIDDEN_LOCKFILE,
 };
-pub use tree::{entry_name, parent_path, resolve_from};
+pub use tree::{entry_name, is_top, parent_path, resolve_from};

@@ -1,14 +1,24 @@
 use std::collections::BTreeMap;
 
 /// The folder containing the package at `path` as a package path (`""` for the root):
-/// `node_modules/a/node_modules/@s/b` → `node_modules/a`.
+/// `node_modules/a/node_modules/@s/b` → `node_modules/a`. A folder outside any
+/// node_modules (a workspace member, a linked `file:` folder) resolves from the root, as
+/// arborist's `fsParent` makes it: `packages/a` → `""`.
 pub fn parent_path(path: &str) -> Option<&str> {
     if path.is_empty() {
         return None;
     }
-    let idx = path.rfind("node_modules/")?;
+    let Some(idx) = path.rfind("node_modules/") else {
+        return Some("");
+    };
     let parent = &path[..idx];
     Some(parent.strip_suffix('/').unwrap_or(parent))
+}
+
+/// Whether `path` is a top of the tree: the root, or a folder outside any node_modules (a
+/// workspace member or a linked folder). Tops get their devDependencies installed.
+pub fn is_top(path: &str) -> bool {
+    !path.split('/').any(|part| part == "node_modules")
 }
 
 /// The folder name of the package at `path` (`@s/b` for `node_modules/@s/b`).
@@ -53,6 +63,9 @@ mod tests {
             Some("node_modules/a")
         );
         assert_eq!(parent_path(""), None);
+        assert_eq!(parent_path("packages/a"), Some(""));
+        assert_eq!(parent_path("packages/a/node_modules/b"), Some("packages/a"));
+        assert!(is_top("") && is_top("packages/a") && !is_top("packages/a/node_modules/b"));
         assert_eq!(entry_name("node_modules/a/node_modules/@s/b"), "@s/b");
         let mut p = BTreeMap::new();
         for k in [

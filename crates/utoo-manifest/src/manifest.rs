@@ -101,9 +101,13 @@ pub struct Manifest {
     /// Event → command.
     #[serde(default, deserialize_with = "lenient_map")]
     pub scripts: BTreeMap<String, String>,
-    /// Raw; workspaces are not supported yet.
+    /// Raw: the folder globs (an array, or `{ "packages": [...] }`); see
+    /// [`crate::WorkspacePatterns`].
     #[serde(default)]
     pub workspaces: Option<Value>,
+    /// Raw; read it through [`crate::Overrides::parse`] (only the root project's count).
+    #[serde(default)]
+    pub overrides: Option<Value>,
     /// npm 12's install-script policy: `name` or `name@range` → allowed. Entries that are
     /// not booleans are ignored, as npm ignores them.
     #[serde(default, deserialize_with = "lenient_bool_map")]

@@ -58,6 +58,22 @@ impl Packument {
         serde_json::from_slice(bytes)
     }
 
+    /// The one-version packument of a package that is not in a registry (a tarball URL, a
+    /// `file:` tarball, a git checkout): `manifest` is its package.json with `dist` added;
+    /// `latest` names its version.
+    pub fn one_version(manifest: &Value) -> serde_json::Result<Self> {
+        let name = manifest.get("name").and_then(Value::as_str).unwrap_or("");
+        let version = manifest
+            .get("version")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        serde_json::from_value(serde_json::json!({
+            "name": name,
+            "dist-tags": { "latest": version },
+            "versions": { version: manifest },
+        }))
+    }
+
     /// Whether `version` (exact string) is published.
     pub fn has_version(&self, version: &str) -> bool {
         self.versions.contains_key(version)

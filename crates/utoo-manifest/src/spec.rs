@@ -1,6 +1,8 @@
 use nodejs_semver::Range;
 use utoo_events::ErrorCode;
 
+use crate::git_spec::{parse_git, GitSpec};
+
 /// What a dependency's spec string asks for (npm-package-arg's types).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Spec {
@@ -11,9 +13,29 @@ pub enum Spec {
         /// Which versions will do.
         req: VersionReq,
     },
-    /// `file:`, `link:`, git, remote tarball and `workspace:` specs, not installed yet.
+    /// A local tarball: `file:` (or a bare path) ending in `.tgz`, `.tar.gz` or `.tar`
+    /// (npm-package-arg's rule; any other path is a folder).
+    File {
+        /// The path as written after `file:`, relative to the folder of the package.json.
+        path: String,
+    },
+    /// A tarball at an `http://` or `https://` URL.
+    Remote {
+        /// The URL as written.
+        url: String,
+    },
+    /// A git repository at a commit, branch, tag or `semver:` range.
+    Git(GitSpec),
+    /// A folder on disk, linked into node_modules: `file:../lib`, or a bare path npm reads
+    /// as one (`./lib`, `../lib`, `/abs/lib`, `~/lib`).
+    Directory {
+        /// The path as written, without `file:`; relative to the folder of the package.json
+        /// that names it.
+        path: String,
+    },
+    /// `link:` (which npm rejects too) and `workspace:` specs, not installed.
     Unsupported {
-        /// `file`, `link`, `workspace`, `git` or `remote`, for the error message.
+        /// `file`, `link` or `workspace`, for the error message.
         kind: &'static str,
     },
 }
@@ -73,8 +95,8 @@ impl Spec {
                 req: VersionReq::parse(req),
             });
         }
-        if let Some(kind) = unsupported_kind(raw) {
-            return Ok(Spec::Unsupported { kind });
+        if let Some(spec) = non_registry(raw).map_err(invalid)? {
+            return Ok(spec);
         }
         Ok(Spec::Registry {
             name: name.into(),
@@ -139,41 +161,58 @@ fn split_name_and_req(s: &str) -> (&str, &str) {
     }
 }
 
-fn unsupported_kind(raw: &str) -> Option<&'static str> {
+/// The spec when it is not a registry one, in npm-package-arg's order: paths, `link:` and
+/// `workspace:`, git (hosted shortcuts, `user/repo`, git URLs), then http(s) tarballs.
+fn non_registry(raw: &str) -> Result<Option<Spec>, &'static str> {
     let lower = raw.to_ascii_lowercase();
-    if lower.starts_with("file:")
-        || raw.starts_with("./")
+    let path = if lower.starts_with("file:") {
+        Some(&raw[5..])
+    } else if raw.starts_with("./")
         || raw.starts_with("../")
         || raw.starts_with('/')
         || raw.starts_with("~/")
     {
-        Some("file")
-    } else if lower.starts_with("link:") {
-        Some("link")
-    } else if lower.starts_with("workspace:") {
-        Some("workspace")
-    } else if lower.starts_with("git")
-        || lower.starts_with("github:")
-        || lower.starts_with("gitlab:")
-        || lower.starts_with("bitbucket:")
-        || lower.starts_with("gist:")
-    {
-        Some("git")
-    } else if lower.starts_with("http://") || lower.starts_with("https://") {
-        Some("remote")
-    } else if is_github_shorthand(raw) {
-        Some("git")
+        Some(raw)
     } else {
         None
+    };
+    if let Some(path) = path {
+        let is_tarball = [".tgz", ".tar.gz", ".tar"]
+            .iter()
+            .any(|ext| lower.ends_with(ext));
+        return Ok(Some(if is_tarball {
+            Spec::File { path: path.into() }
+        } else {
+            Spec::Directory { path: path.into() }
+        }));
     }
+    if lower.starts_with("link:") {
+        return Ok(Some(Spec::Unsupported { kind: "link" }));
+    }
+    if lower.starts_with("workspace:") {
+        return Ok(Some(Spec::Unsupported { kind: "workspace" }));
+    }
+    if let Some(git) = parse_git(raw)? {
+        return Ok(Some(Spec::Git(git)));
+    }
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return Ok(Some(Spec::Remote { url: raw.into() }));
+    }
+    Ok(None)
 }
 
-// `user/repo` or `user/repo#ref`: npm treats these as GitHub.
-fn is_github_shorthand(raw: &str) -> bool {
-    let base = raw.split('#').next().unwrap_or("");
-    let mut parts = base.split('/');
-    matches!((parts.next(), parts.next(), parts.next()), (Some(a), Some(b), None)
-        if !a.is_empty() && !b.is_empty() && !a.starts_with('@') && !a.contains(' ') && !a.contains(':'))
+impl Spec {
+    /// The kind's name in messages: `registry`, `file`, `remote`, `git`, or the unsupported
+    /// kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Spec::Registry { .. } => "registry",
+            Spec::File { .. } | Spec::Directory { .. } => "file",
+            Spec::Remote { .. } => "remote",
+            Spec::Git(_) => "git",
+            Spec::Unsupported { kind } => kind,
+        }
+    }
 }
 
 /// The registry path of a package name: `@scope/name` is sent as `@scope%2fname`.
@@ -234,20 +273,42 @@ mod tests {
                 assert_eq!(name, "@scope/bar");
                 assert!(matches!(req, VersionReq::Range(_)));
             }
-            other @ Spec::Unsupported { .. } => panic!("{other:?}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(Spec::parse("foo", "github:a/b").unwrap().kind(), "git");
+        assert_eq!(Spec::parse("foo", "a/b#main").unwrap().kind(), "git");
+        for (raw, path) in [
+            ("file:../x", "../x"),
+            ("file:packages/a", "packages/a"),
+            ("./lib", "./lib"),
+            ("../lib", "../lib"),
+        ] {
+            assert_eq!(
+                Spec::parse("foo", raw).unwrap(),
+                Spec::Directory { path: path.into() },
+                "{raw}"
+            );
         }
         assert_eq!(
-            Spec::parse("foo", "github:a/b").unwrap(),
-            Spec::Unsupported { kind: "git" }
+            Spec::parse("foo", "file:../x-1.0.0.TGZ").unwrap(),
+            Spec::File {
+                path: "../x-1.0.0.TGZ".into()
+            }
         );
         assert_eq!(
-            Spec::parse("foo", "a/b#main").unwrap(),
-            Spec::Unsupported { kind: "git" }
+            Spec::parse("foo", "./x.tar.gz").unwrap(),
+            Spec::File {
+                path: "./x.tar.gz".into()
+            }
         );
         assert_eq!(
-            Spec::parse("foo", "file:../x").unwrap(),
-            Spec::Unsupported { kind: "file" }
+            Spec::parse("foo", "http://127.0.0.1:9/x.tgz").unwrap(),
+            Spec::Remote {
+                url: "http://127.0.0.1:9/x.tgz".into()
+            }
         );
+        assert_eq!(Spec::parse("foo", "link:../x").unwrap().kind(), "link");
+        assert!(Spec::parse("foo", "github:a/b#semver:???").is_err());
         assert!(Spec::parse("foo", "npm:").is_err());
     }
 

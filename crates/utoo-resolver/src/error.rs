@@ -52,9 +52,25 @@ pub enum ResolveError {
         /// `file`, `git`, ...
         kind: &'static str,
     },
+    /// A `file:` folder has no readable package.json.
+    #[error("cannot read the folder `{path}` that `{name}` points to (required by {required_by})")]
+    Folder {
+        /// The dependency's name.
+        name: String,
+        /// The folder, relative to the project root.
+        path: String,
+        /// Who asked, for the message.
+        required_by: String,
+        /// Why it could not be read (and its code).
+        #[source]
+        source: SourceError,
+    },
     /// The spec does not parse.
     #[error(transparent)]
     Spec(#[from] utoo_manifest::SpecError),
+    /// package.json `overrides` cannot be applied (npm's EOVERRIDE).
+    #[error(transparent)]
+    Override(#[from] utoo_manifest::OverrideError),
     /// A peer dependency conflict that is fatal (npm's ERESOLVE).
     #[error("conflicting peer dependency: {dependent} needs {name}@{wanted}, but {found} is installed for {found_for}")]
     PeerConflict {
@@ -76,10 +92,11 @@ impl ResolveError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ResolveError::NoMatch { .. } => ErrorCode::Target,
-            ResolveError::Fetch { source, .. } => source.code,
+            ResolveError::Fetch { source, .. } | ResolveError::Folder { source, .. } => source.code,
             ResolveError::BadManifest { .. } => ErrorCode::JsonParse,
             ResolveError::Unsupported { .. } => ErrorCode::UnsupportedProtocol,
             ResolveError::Spec(e) => e.code(),
+            ResolveError::Override(e) => e.code(),
             ResolveError::PeerConflict { .. } => ErrorCode::Resolve,
         }
     }

@@ -4,12 +4,15 @@
 //! Packuments come through [`PackumentSource`], so the rules are tested without HTTP.
 
 mod error;
+mod folder;
+mod overridden;
 mod provider;
 mod resolve;
 mod satisfies;
 mod tree;
 
 pub use error::ResolveError;
+pub use folder::{top_entry, Member};
 pub use provider::{PackumentSource, SourceError};
-pub use resolve::{resolve, root_entry, ResolveOptions, Resolved};
+pub use resolve::{resolve, resolve_workspace, root_entry, ResolveOptions, Resolved};
 pub use satisfies::satisfies;

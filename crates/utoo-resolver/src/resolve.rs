@@ -4,9 +4,11 @@ use std::sync::Arc;
 
 use nodejs_semver::Version;
 use utoo_events::{one_line, Event, Events, Phase, WarningCode};
-use utoo_lockfile::{calc_dep_flags, locale_cmp, LockEntry, Lockfile};
-use utoo_manifest::{DepKind, Manifest, Packument, Spec};
+use utoo_lockfile::{calc_dep_flags, is_top, locale_cmp, LockEntry, Lockfile};
+use utoo_manifest::{DepKind, Manifest, Overrides, Packument, RuleSet, Spec};
 
+use crate::folder::{self, top_entry, Member};
+use crate::overridden::{Edge, Rewriter, Rewritten};
 use crate::satisfies::satisfies;
 use crate::tree::{Node, NodeId, Tree};
 use crate::{PackumentSource, ResolveError};
@@ -44,13 +46,31 @@ pub async fn resolve<S: PackumentSource>(
     options: &ResolveOptions,
     events: &Events,
 ) -> Result<Resolved, ResolveError> {
+    resolve_workspace(root, &[], locked, source, options, events).await
+}
+
+/// [`resolve`] for a project with workspaces: each member is linked into the root's
+/// node_modules and its dependencies (devDependencies too) resolve from its folder,
+/// hoisted to the root where nothing conflicts, as arborist builds a workspace tree.
+pub async fn resolve_workspace<S: PackumentSource>(
+    root: &Manifest,
+    members: &[Member],
+    locked: Option<&Lockfile>,
+    source: &S,
+    options: &ResolveOptions,
+    events: &Events,
+) -> Result<Resolved, ResolveError> {
+    let overrides = Overrides::parse(root.overrides.as_ref())?;
+    overrides.check_direct(root)?;
     let mut resolver = Resolver {
         source,
         options,
         events,
         preferred: preferred_versions(locked),
+        overrides,
+        root,
     };
-    resolver.run(root).await
+    resolver.run(root, members).await
 }
 
 struct Resolver<'a, S> {
@@ -59,6 +79,10 @@ struct Resolver<'a, S> {
     events: &'a Events,
     /// Versions an existing lockfile had for each package name.
     preferred: BTreeMap<String, Vec<String>>,
+    /// The root's package.json `overrides`.
+    overrides: Overrides,
+    /// The root project, which `$name` overrides refer to.
+    root: &'a Manifest,
 }
 
 /// What [`Resolver::check_existing`] found for an edge.
@@ -86,10 +110,10 @@ impl PartialOrd for QueueKey {
 }
 
 impl<S: PackumentSource> Resolver<'_, S> {
-    async fn run(&mut self, root: &Manifest) -> Result<Resolved, ResolveError> {
+    async fn run(&mut self, root: &Manifest, members: &[Member]) -> Result<Resolved, ResolveError> {
         let root_entry = root_entry(root);
-        let root_edges = root.edges(true);
-        self.prefetch_edges(&root_edges);
+        let root_edges = self.rewrite(RuleSet::ROOT, root, root.edges(true))?;
+        self.prefetch_edges(&root_edges.edges);
         let mut tree = Tree::new(Node {
             name: root.name.clone(),
             real_name: root.name.clone(),
@@ -98,11 +122,20 @@ impl<S: PackumentSource> Resolver<'_, S> {
             children: BTreeMap::new(),
             depth: 0,
             path: String::new(),
-            edges: root_edges,
+            edges: root_edges.edges,
+            rules: RuleSet::ROOT,
+            edge_rules: root_edges.rules,
             entry: root_entry,
+            link: None,
         });
-
         let mut queue = BinaryHeap::from([Reverse((QueueKey(0, String::new()), 0))]);
+        // Members are linked before anything resolves, so a member's dependency on another
+        // member finds its link (arborist's loadWorkspaces).
+        for member in members {
+            let target = self.add_top(&mut tree, &member.path, &member.manifest)?;
+            tree.add_link(0, &member.manifest.name, target);
+            queue.push(Reverse((QueueKey(0, member.path.clone()), target)));
+        }
         let mut done = 0u64;
         while let Some(Reverse((_, id))) = queue.pop() {
             let edges = tree.nodes[id].edges.clone();
@@ -151,6 +184,9 @@ impl<S: PackumentSource> Resolver<'_, S> {
         if kind.is_peer() && self.options.legacy_peer_deps {
             return Ok(Vec::new());
         }
+        if let Ok(Spec::Directory { path }) = Spec::parse(name, spec) {
+            return self.resolve_folder(tree, id, name, spec, &path, kind).await;
+        }
         let base = tree.resolve_base(id, kind);
         match self
             .check_existing(tree, id, base, name, spec, kind)
@@ -173,20 +209,88 @@ impl<S: PackumentSource> Resolver<'_, S> {
             );
             return Ok(Vec::new());
         }
-        let edges = dependency_edges(&manifest);
-        let target = hoist_target(tree, base, name, &manifest, &edges);
+        let rules = tree.nodes[id].edge_rule(name);
+        let edges = self.rewrite(rules, &manifest, dependency_edges(&manifest))?;
+        let target = hoist_target(tree, base, name, &manifest, &edges.edges);
         self.warn_about(&manifest);
-        self.prefetch_edges(&edges);
+        self.prefetch_edges(&edges.edges);
         match target {
             Hoist::Under(level) => {
-                self.place_with_peers(tree, level, id, name, &manifest, edges)
+                self.place_with_peers(tree, level, id, name, &manifest, rules, edges)
                     .await
             }
             Hoist::Replace(current) => {
-                tree.replace(current, &manifest, edges);
+                tree.replace(current, &manifest, rules, edges);
                 Ok(vec![current])
             }
         }
+    }
+
+    /// A `file:` folder edge: a link to the folder (placed as high as a registry copy would
+    /// go), and the folder itself as a top whose dependencies resolve from it. Returns the
+    /// top when it is new, to be resolved in turn.
+    async fn resolve_folder(
+        &mut self,
+        tree: &mut Tree,
+        id: NodeId,
+        name: &str,
+        spec: &str,
+        spec_path: &str,
+        kind: DepKind,
+    ) -> Result<Vec<NodeId>, ResolveError> {
+        let required_by = describe(tree, id);
+        let from = &tree.nodes[id].path;
+        let Some(path) = is_top(from)
+            .then(|| folder::join(from, spec_path))
+            .flatten()
+        else {
+            // A registry package's own `file:` dependency, or an absolute path.
+            let error = ResolveError::Unsupported {
+                name: name.into(),
+                spec: spec.into(),
+                required_by,
+                kind: "file",
+            };
+            return self
+                .optional_or(kind, error)
+                .map(|_: Option<()>| Vec::new());
+        };
+        if let Some(found) = tree.lookup(id, name) {
+            let f = &tree.nodes[found];
+            if f.link.is_some_and(|t| tree.nodes[t].path == path) {
+                return Ok(Vec::new());
+            }
+        }
+        let (target, new) = match tree.tops.get(&path) {
+            Some(&t) => (t, false),
+            None => {
+                let manifest = match self.source.folder(&path).await {
+                    Ok(m) => m,
+                    Err(source) => {
+                        let error = ResolveError::Folder {
+                            name: name.into(),
+                            path: path.clone(),
+                            required_by,
+                            source,
+                        };
+                        return self
+                            .optional_or(kind, error)
+                            .map(|_: Option<()>| Vec::new());
+                    }
+                };
+                (self.add_top(tree, &path, &manifest)?, true)
+            }
+        };
+        if tree.nodes[id].children.contains_key(name) {
+            self.events.warn(
+                WarningCode::PeerConflict,
+                format!("{required_by} needs {name}@{spec} where another version already sits; keeping it"),
+            );
+        } else {
+            let level = link_level(tree, id, name, target);
+            tree.add_link(level, name, target);
+        }
+        Ok(if new { vec![target] } else { Vec::new() })
     }
 
     /// What is already there for the edge: a satisfying copy (nothing to do), a wrong peer
@@ -215,7 +319,11 @@ impl<S: PackumentSource> Resolver<'_, S> {
         // A peer that resolves to a wrong copy sitting right beside its dependent cannot be
         // fixed here; one found higher up is shadowed by a right copy placed beside it.
         if kind.is_peer() && (id == 0 || f.parent == Some(base)) {
-            if self.try_replace(tree, found, name, spec, kind).await? {
+            let rules = tree.nodes[id].edge_rule(name);
+            if self
+                .try_replace(tree, found, name, spec, kind, rules)
+                .await?
+            {
                 return Ok(Existing::Done(vec![found]));
             }
             self.peer_conflict(tree, id, found, name, spec)?;
@@ -284,6 +392,10 @@ impl<S: PackumentSource> Resolver<'_, S> {
 
     /// Places the package in `target`'s node_modules, then its peers: npm places a package
     /// together with its peer set, before anything else can take the spots its peers need.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the package, where it goes and who asked; a struct would only rename them"
+    )]
     async fn place_with_peers(
         &mut self,
         tree: &mut Tree,
@@ -291,24 +403,22 @@ impl<S: PackumentSource> Resolver<'_, S> {
         requester: NodeId,
         name: &str,
         manifest: &Manifest,
-        edges: Vec<(String, String, DepKind)>,
+        rules: RuleSet,
+        edges: Rewritten,
     ) -> Result<Vec<NodeId>, ResolveError> {
         let peers: Vec<(String, String)> = edges
+            .edges
             .iter()
             .filter(|(_, _, k)| *k == DepKind::Peer)
             .map(|(n, s, _)| (n.clone(), s.clone()))
             .collect();
-        let node = Node {
-            name: name.to_owned(),
-            real_name: manifest.name.clone(),
-            version: manifest.version.clone(),
-            parent: None,
-            children: BTreeMap::new(),
-            depth: 0,
-            path: String::new(),
+        let node = Node::package(
+            name,
+            manifest,
             edges,
-            entry: LockEntry::from_manifest(name, manifest),
-        };
+            rules,
+            LockEntry::from_manifest(name, manifest),
+        );
         let new_id = tree.add(target, node);
         let mut placed = vec![new_id];
         for (peer, peer_spec) in peers {
@@ -336,7 +446,11 @@ impl<S: PackumentSource> Resolver<'_, S> {
         name: &str,
         spec: &str,
         kind: DepKind,
+        rules: RuleSet,
     ) -> Result<bool, ResolveError> {
+        if tree.nodes[found].link.is_some() {
+            return Ok(false);
+        }
         let required_by = describe(tree, found);
         let Some((packument, version)) = self.pick(name, spec, kind, &required_by).await? else {
             return Ok(false);
@@ -348,9 +462,9 @@ impl<S: PackumentSource> Resolver<'_, S> {
         if !all_ok {
             return Ok(false);
         }
-        let edges = dependency_edges(&manifest);
-        self.prefetch_edges(&edges);
-        tree.replace(found, &manifest, edges);
+        let edges = self.rewrite(rules, &manifest, dependency_edges(&manifest))?;
+        self.prefetch_edges(&edges.edges);
+        tree.replace(found, &manifest, rules, edges);
         Ok(true)
     }
 
@@ -402,12 +516,15 @@ impl<S: PackumentSource> Resolver<'_, S> {
     ) -> Result<Option<(Arc<Packument>, String)>, ResolveError> {
         let (real, req) = match Spec::parse(name, spec)? {
             Spec::Registry { name, req } => (name, req),
-            Spec::Unsupported { kind: spec_kind } => {
+            parsed @ (Spec::File { .. } | Spec::Remote { .. } | Spec::Git(_)) => {
+                return self.pick_spec(name, spec, &parsed, kind, required_by).await;
+            }
+            other => {
                 let error = ResolveError::Unsupported {
                     name: name.into(),
                     spec: spec.into(),
                     required_by: required_by.into(),
-                    kind: spec_kind,
+                    kind: other.kind(),
                 };
                 return self.optional_or(kind, error);
             }
@@ -442,6 +559,42 @@ impl<S: PackumentSource> Resolver<'_, S> {
             return self.optional_or(kind, error);
         };
         Ok(Some((packument, version)))
+    }
+
+    /// The version of a `file:`, remote or git spec: the only one its source answers with.
+    async fn pick_spec(
+        &mut self,
+        name: &str,
+        spec: &str,
+        parsed: &Spec,
+        kind: DepKind,
+        required_by: &str,
+    ) -> Result<Option<(Arc<Packument>, String)>, ResolveError> {
+        let error = match self.source.get_spec(name, parsed).await {
+            Some(Ok(packument)) => match packument.dist_tags.get("latest") {
+                Some(version) if packument.has_version(version) => {
+                    let version = version.clone();
+                    return Ok(Some((packument, version)));
+                }
+                _ => ResolveError::NoMatch {
+                    name: name.into(),
+                    spec: spec.into(),
+                    required_by: required_by.into(),
+                },
+            },
+            Some(Err(source)) => ResolveError::Fetch {
+                name: name.into(),
+                required_by: required_by.into(),
+                source,
+            },
+            None => ResolveError::Unsupported {
+                name: name.into(),
+                spec: spec.into(),
+                required_by: required_by.into(),
+                kind: parsed.kind(),
+            },
+        };
+        self.optional_or(kind, error)
     }
 
     fn optional_or<T>(
@@ -499,13 +652,40 @@ impl<S: PackumentSource> Resolver<'_, S> {
         Ok(())
     }
 
+    /// A member's or a `file:` folder's node at `path`: a top with its devDependencies, under
+    /// the root's overrides (arborist gives members and link targets the root's).
+    fn add_top(
+        &self,
+        tree: &mut Tree,
+        path: &str,
+        manifest: &Manifest,
+    ) -> Result<NodeId, ResolveError> {
+        let edges = self.rewrite(RuleSet::ROOT, manifest, manifest.edges(true))?;
+        self.prefetch_edges(&edges.edges);
+        Ok(tree.add_top(path, top_node(path, manifest, edges)))
+    }
+
+    /// `local`'s edges as its rule set `rules` overrides them.
+    fn rewrite(
+        &self,
+        rules: RuleSet,
+        local: &Manifest,
+        edges: Vec<Edge>,
+    ) -> Result<Rewritten, ResolveError> {
+        let rewriter = Rewriter {
+            overrides: &self.overrides,
+            root: self.root,
+        };
+        Ok(rewriter.edges(rules, local, edges)?)
+    }
+
     fn prefetch_edges(&self, edges: &[(String, String, DepKind)]) {
         self.source
             .prefetch_edges(edges, self.options.legacy_peer_deps);
     }
 }
 
-/// The `""` entry npm writes for the project itself.
+/// The `""` entry npm writes for the project itself (its `workspaces` field as written).
 pub fn root_entry(root: &Manifest) -> LockEntry {
     let mut entry = LockEntry::from_manifest(&root.name, root);
     entry.name = (!root.name.is_empty()).then(|| root.name.clone());
@@ -513,7 +693,37 @@ pub fn root_entry(root: &Manifest) -> LockEntry {
     entry.integrity = None;
     entry.deprecated = None;
     entry.dev_dependencies = root.dev_dependencies.clone();
+    if let Some(workspaces) = &root.workspaces {
+        entry.other.insert("workspaces".into(), workspaces.clone());
+    }
     entry
+}
+
+fn top_node(path: &str, manifest: &Manifest, edges: Rewritten) -> Node {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    Node::package(
+        name,
+        manifest,
+        edges,
+        RuleSet::ROOT,
+        top_entry(path, manifest),
+    )
+}
+
+/// Where a link to `target` goes: the highest level from `from` up with no `name` yet and
+/// where nothing below would be shadowed (links are placed like any other node).
+fn link_level(tree: &Tree, from: NodeId, name: &str, target: NodeId) -> NodeId {
+    let t = &tree.nodes[target];
+    let mut level = from;
+    while let Some(up) = tree.nodes[level].parent {
+        if tree.nodes[up].children.contains_key(name)
+            || tree.would_shadow(up, name, &t.real_name, &t.version)
+        {
+            break;
+        }
+        level = up;
+    }
+    level
 }
 
 /// A placed package's edges. Bundled dependencies arrive inside the tarball; npm never
@@ -573,7 +783,8 @@ fn can_replace(tree: &Tree, current: NodeId, name: &str, manifest: &Manifest) ->
         (Ok(new), Ok(old)) => new >= old,
         _ => false,
     };
-    placed.real_name == manifest.name
+    placed.link.is_none()
+        && placed.real_name == manifest.name
         && newer
         && tree.users_accept(current, name, &manifest.name, &manifest.version)
 }

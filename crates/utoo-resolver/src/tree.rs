@@ -1,8 +1,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use utoo_lockfile::LockEntry;
-use utoo_manifest::DepKind;
+use utoo_manifest::{DepKind, RuleSet};
 
+use crate::overridden::Rewritten;
 use crate::satisfies::satisfies;
 
 pub(crate) type NodeId = usize;
@@ -18,8 +19,47 @@ pub(crate) struct Node {
     pub children: BTreeMap<String, NodeId>,
     pub depth: usize,
     pub path: String,
+    /// Specs as the node's override rules leave them.
     pub edges: Vec<(String, String, DepKind)>,
+    /// The override rule set the node was placed under (arborist's `node.overrides`).
+    pub rules: RuleSet,
+    /// Edges whose rule set differs from `rules`: what they pass on to the package they reach.
+    pub edge_rules: BTreeMap<String, RuleSet>,
     pub entry: LockEntry,
+    /// For a link (a workspace member's or a `file:` folder's `node_modules/<name>`), the
+    /// node of the folder it points to.
+    pub link: Option<NodeId>,
+}
+
+impl Node {
+    /// A package's node, not yet in the tree (`add` gives it its parent, depth and path).
+    pub(crate) fn package(
+        name: &str,
+        manifest: &utoo_manifest::Manifest,
+        edges: Rewritten,
+        rules: RuleSet,
+        entry: LockEntry,
+    ) -> Node {
+        Node {
+            name: name.to_owned(),
+            real_name: manifest.name.clone(),
+            version: manifest.version.clone(),
+            parent: None,
+            children: BTreeMap::new(),
+            depth: 0,
+            path: String::new(),
+            edges: edges.edges,
+            rules,
+            edge_rules: edges.rules,
+            entry,
+            link: None,
+        }
+    }
+
+    /// The rule set the edge `name` carries to the package it places.
+    pub(crate) fn edge_rule(&self, name: &str) -> RuleSet {
+        self.edge_rules.get(name).copied().unwrap_or(self.rules)
+    }
 }
 
 /// The tree as an arena; node 0 is the root project.
@@ -29,6 +69,8 @@ pub(crate) struct Tree {
     /// For each dependency name, every node that has an edge to it: what the shadowing check
     /// must look at before hoisting a new copy of that name.
     pub dependents: HashMap<String, Vec<NodeId>>,
+    /// The tops besides the root, by path.
+    pub tops: BTreeMap<String, NodeId>,
 }
 
 impl Tree {
@@ -61,19 +103,60 @@ impl Tree {
         id
     }
 
+    /// Adds a top: a folder outside any node_modules (a workspace member, a linked folder)
+    /// at `path`. Its edges resolve from its own node_modules and then from the root, as
+    /// arborist's `fsParent` makes them; it sorts with the root at depth 0.
+    pub(crate) fn add_top(&mut self, path: &str, mut node: Node) -> NodeId {
+        let id = self.nodes.len();
+        node.path = path.to_owned();
+        node.parent = Some(0);
+        node.depth = 0;
+        self.register_edges(id, &node.edges);
+        self.tops.insert(path.to_owned(), id);
+        self.nodes.push(node);
+        id
+    }
+
+    /// Adds `parent/node_modules/<name>` as a link to the top `target`.
+    pub(crate) fn add_link(&mut self, parent: NodeId, name: &str, target: NodeId) -> NodeId {
+        let t = &self.nodes[target];
+        let node = Node {
+            name: name.to_owned(),
+            real_name: t.real_name.clone(),
+            version: t.version.clone(),
+            parent: None,
+            children: BTreeMap::new(),
+            depth: 0,
+            path: String::new(),
+            edges: Vec::new(),
+            rules: RuleSet::ROOT,
+            edge_rules: BTreeMap::new(),
+            entry: LockEntry {
+                resolved: Some(t.path.clone()),
+                link: true,
+                ..LockEntry::default()
+            },
+            link: Some(target),
+        };
+        self.add(parent, node)
+    }
+
     /// Puts another version of the same package in `id`'s place.
     pub(crate) fn replace(
         &mut self,
         id: NodeId,
         manifest: &utoo_manifest::Manifest,
-        edges: Vec<(String, String, DepKind)>,
+        rules: RuleSet,
+        edges: Rewritten,
     ) {
-        self.register_edges(id, &edges);
+        self.register_edges(id, &edges.edges);
         let node = &mut self.nodes[id];
         node.real_name = manifest.name.clone();
         node.version = manifest.version.clone();
         node.entry = LockEntry::from_manifest(&node.name, manifest);
-        node.edges = edges;
+        node.edges = edges.edges;
+        node.rules = rules;
+        node.edge_rules = edges.rules;
     }
 
     /// Whether every edge that resolves to `found` (the package `name` there) would accept
@@ -136,7 +219,8 @@ impl Tree {
 
     /// Whether putting `real_name@version` into `level`'s node_modules would take a
     /// satisfying copy away from any package below `level` that uses one from higher up
-    /// (arborist's checkNoCurrent) or break `level`'s own edge.
+    /// (arborist's checkCanPlaceNoCurrent: only edges valid today object) or break `level`'s
+    /// own edge.
     pub(crate) fn would_shadow(
         &self,
         level: NodeId,
@@ -176,7 +260,12 @@ impl Tree {
                 if current_parent != level && self.is_within(current_parent, level) {
                     continue;
                 }
-                if !satisfies(name, spec, real_name, version) {
+                // Only a valid edge objects: one its current copy does not satisfy is placed
+                // anew when its package's turn comes, wherever this one goes.
+                let found = &self.nodes[current];
+                if satisfies(name, spec, &found.real_name, &found.version)
+                    && !satisfies(name, spec, real_name, version)
+                {
                     return true;
                 }
             }

@@ -10,7 +10,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Map, Value};
 use utoo_events::{ErrorCode, Events, SilentReporter};
 use utoo_lockfile::Lockfile;
-use utoo_manifest::{Manifest, Packument, VersionReq};
+use utoo_manifest::{Manifest, Packument, Spec, VersionReq};
 use utoo_resolver::{PackumentSource, ResolveError, ResolveOptions, SourceError};
 
 fn main() -> std::process::ExitCode {
@@ -382,4 +382,14 @@ impl PackumentSource for Fixtures {
         })
     }
     fn prefetch(&self, _name: &str, _req: &VersionReq) {}
+
+    // A file, remote or git spec answers with the fixture of the dependency's name: one
+    // version, as a fetched tarball or a checkout would.
+    async fn get_spec(
+        &self,
+        name: &str,
+        _spec: &Spec,
+    ) -> Option<Result<Arc<Packument>, SourceError>> {
+        Some(self.get(name).await)
+    }
 }

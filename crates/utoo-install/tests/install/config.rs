@@ -161,19 +161,7 @@ async fn a_token_goes_only_to_its_registry_and_is_never_shown() {
     let tarballs = Registry::start(&packages).await;
     p.registry.serve_tarballs_from(&tarballs);
     p.registry.publish(&packages);
-    let host = p.registry.url().trim_start_matches("http:").to_owned();
-    std::fs::write(
-        p.root().join(".npmrc"),
-        format!("{host}:_authToken=${{UTOO_TEST_TOKEN}}\n"),
-    )
-    .unwrap();
-    let mut options = p.options();
-    options
-        .sources
-        .as_mut()
-        .expect("TestContext fills the sources")
-        .env
-        .insert("UTOO_TEST_TOKEN".into(), TOKEN.into());
+    let options = crate::options_with_registry_token(&p, TOKEN);
     let summary = utoo_install::install(options.clone()).await.unwrap();
 
     let bearer = format!("Bearer {TOKEN}");

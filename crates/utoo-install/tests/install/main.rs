@@ -8,6 +8,8 @@ mod incremental;
 mod layout;
 mod lockfile;
 mod scripts;
+mod specs;
+mod workspaces;
 
 use std::path::Path;
 
@@ -16,6 +18,28 @@ use utoo_test::Pkg;
 
 /// Two dependents that disagree on `shared` (one copy hoists, one nests) and a scoped
 /// package with a bin.
+/// Options for `p` whose project `.npmrc` gives the test registry the token `token` (through
+/// `${UTOO_TEST_TOKEN}`, as a real npmrc would): what must reach that host and no other.
+fn options_with_registry_token(
+    p: &utoo_test::TestContext,
+    token: &str,
+) -> utoo_install::InstallOptions {
+    let host = p.registry.url().trim_start_matches("http:").to_owned();
+    std::fs::write(
+        p.root().join(".npmrc"),
+        format!("{host}:_authToken=${{UTOO_TEST_TOKEN}}\n"),
+    )
+    .unwrap();
+    let mut options = p.options();
+    options
+        .sources
+        .as_mut()
+        .expect("TestContext fills the sources")
+        .env
+        .insert("UTOO_TEST_TOKEN".into(), token.into());
+    options
+}
+
 fn basic_packages() -> Vec<Pkg> {
     vec![
         Pkg::new("left", "1.0.0").dep("shared", "^1.0.0"),

@@ -1,0 +1,100 @@
+//! Non-registry specs: a tarball URL on another host.
+
+use std::str::FromStr;
+
+use serde_json::json;
+use utoo_test::{Pkg, Registry, TestContext};
+
+const TOKEN: &str = "npm_SECRET-remote-9c1d";
+
+/// A tarball URL on a second loopback host: downloaded once (the resolver's fetch fills the
+/// cache the pipeline reads), recorded as npm records it (`resolved` the URL, `integrity`
+/// the sha512 of the bytes), its own dependencies and bin installed, and the registry's
+/// token never sent to that host.
+#[tokio::test]
+async fn a_tarball_url_is_fetched_once_recorded_like_npm_and_gets_no_token() {
+    let registry_packages = vec![Pkg::new("b", "1.0.0")];
+    let remote = Pkg::new("rem", "1.2.3")
+        .dep("b", "^1")
+        .with("bin", json!({"rem": "cli.js"}))
+        .file("cli.js", "#!/usr/bin/env node\n", true);
+    let host = Registry::start(std::slice::from_ref(&remote)).await;
+    let url = format!("{}rem/-/rem-1.2.3.tgz", host.url());
+    let p = TestContext::new(&registry_packages, json!({"dependencies": {"rem": url}})).await;
+    let options = crate::options_with_registry_token(&p, TOKEN);
+    utoo_install::install(options.clone()).await.unwrap();
+
+    let lock = p.lockfile();
+    let entry = &lock["packages"]["node_modules/rem"];
+    assert_eq!(entry["resolved"], url.as_str());
+    let sha512 = ssri::IntegrityOpts::new()
+        .algorithm(ssri::Algorithm::Sha512)
+        .chain(remote.tarball())
+        .result();
+    assert_eq!(entry["integrity"], sha512.to_string().as_str());
+    assert_eq!(entry["version"], "1.2.3");
+    assert_eq!(entry["bin"]["rem"], "cli.js");
+    assert_eq!(lock["packages"][""]["dependencies"]["rem"], url.as_str());
+    assert_eq!(
+        p.installed_version("node_modules/b").as_deref(),
+        Some("1.0.0")
+    );
+    assert!(p.root().join("node_modules/.bin/rem").exists());
+    assert_eq!(host.tarball_requests(), 1, "{:?}", host.requests());
+    for (path, auth) in host.authorizations() {
+        assert_eq!(auth, None, "no registry token for {path} on another host");
+    }
+    assert!(!p.lockfile_text().contains(TOKEN));
+
+    // From the lockfile with the cache warm: no second download.
+    std::fs::remove_dir_all(p.root().join("node_modules")).unwrap();
+    utoo_install::install(options).await.unwrap();
+    assert_eq!(host.tarball_requests(), 1);
+    assert!(p.root().join("node_modules/rem/cli.js").exists());
+    let _ = ssri::Integrity::from_str(entry["integrity"].as_str().unwrap()).unwrap();
+}
+
+/// A `file:` tarball beside the project: extracted, recorded as npm records it (`resolved`
+/// the `file:` path as written, `integrity` the sha512 of the file), and installed again
+/// from the lockfile into a cold cache.
+#[tokio::test]
+async fn a_file_tarball_is_recorded_with_its_relative_path_and_integrity() {
+    let local = Pkg::new("filed", "2.0.0").dep("b", "^1");
+    let p = TestContext::new(
+        &[Pkg::new("b", "1.0.0")],
+        json!({"dependencies": {"filed": "file:vendor/filed-2.0.0.tgz"}}),
+    )
+    .await;
+    std::fs::create_dir_all(p.root().join("vendor")).unwrap();
+    std::fs::write(p.root().join("vendor/filed-2.0.0.tgz"), local.tarball()).unwrap();
+    p.install().await.unwrap();
+
+    let lock = p.lockfile();
+    let entry = &lock["packages"]["node_modules/filed"];
+    assert_eq!(entry["resolved"], "file:vendor/filed-2.0.0.tgz");
+    let sha512 = ssri::IntegrityOpts::new()
+        .algorithm(ssri::Algorithm::Sha512)
+        .chain(local.tarball())
+        .result();
+    assert_eq!(entry["integrity"], sha512.to_string().as_str());
+    assert_eq!(
+        p.installed_version("node_modules/filed").as_deref(),
+        Some("2.0.0")
+    );
+    assert_eq!(
+        p.installed_version("node_modules/b").as_deref(),
+        Some("1.0.0")
+    );
+
+    // `ci` from the lockfile with an empty cache reads the file again.
+    std::fs::remove_dir_all(p.root().join("node_modules")).unwrap();
+    let cache = p.options().cache_dir;
+    if let Some(cache) = cache {
+        let _ = std::fs::remove_dir_all(cache);
+    }
+    p.run(utoo_install::Mode::Ci).await.unwrap();
+    assert_eq!(
+        p.installed_version("node_modules/filed").as_deref(),
+        Some("2.0.0")
+    );
+}
