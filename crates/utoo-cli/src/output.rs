@@ -13,6 +13,14 @@ use crate::reporters::{BarReporter, PlainReporter};
 /// 0 success, 1 the install failed, 2 the arguments were wrong.
 pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
     init_logging();
+    // npm's `-ws` is `--workspaces`; to clap it would be `-w s`.
+    let argv = argv.into_iter().map(|a| {
+        if a == "-ws" {
+            "--workspaces".to_owned()
+        } else {
+            a
+        }
+    });
     let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => {

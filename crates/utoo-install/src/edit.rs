@@ -49,20 +49,45 @@ const ALL_FIELDS: [&str; 4] = [
     "peerDependencies",
 ];
 
-/// Applies the edit to the root package.json, keeping its key order and indentation, and
-/// returns the project as it reads afterwards.
+/// Applies the edit to the package.json of each of `folders` (`""` is the root; the
+/// members `-w` selects otherwise), keeping key order and indentation, and returns the
+/// project as it reads afterwards.
 pub(crate) async fn apply(
     ctx: &Context,
     project: Project,
     edit: &EditRequest,
+    folders: &[String],
 ) -> Result<Project, InstallError> {
-    let path = project.root.join("package.json");
-    let text = &project.root_manifest().text;
-    let mut doc: Map<String, Value> =
-        serde_json::from_str(text).map_err(|source| InstallError::BadPackageJson {
-            path: path.clone(),
-            source,
+    let mut added = Vec::with_capacity(edit.add.len());
+    for raw in &edit.add {
+        let (name, spec) = split_spec(raw)?;
+        let saved = saved_spec(ctx, &name, &spec).await?;
+        added.push((name, saved));
+    }
+    for folder in folders {
+        let Some(manifest) = project.manifests.get(folder) else {
+            continue;
+        };
+        let path = project.root.join(folder).join("package.json");
+        let edited = edited_text(&manifest.text, edit, &added).map_err(|source| {
+            InstallError::BadPackageJson {
+                path: path.clone(),
+                source,
+            }
         })?;
+        std::fs::write(&path, edited).map_err(|e| InstallError::io(&path, e))?;
+    }
+    Project::load(&project.root)
+}
+
+/// package.json `text` with `remove` taken out of every map and `added` saved to the
+/// request's map.
+fn edited_text(
+    text: &str,
+    edit: &EditRequest,
+    added: &[(String, String)],
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut doc: Map<String, Value> = serde_json::from_str(text)?;
     for name in &edit.remove {
         for field in ALL_FIELDS {
             if let Some(Value::Object(map)) = doc.get_mut(field) {
@@ -70,14 +95,12 @@ pub(crate) async fn apply(
             }
         }
     }
-    for raw in &edit.add {
-        let (name, spec) = split_spec(raw)?;
-        let saved = saved_spec(ctx, &name, &spec).await?;
+    for (name, saved) in added {
         // A package lives in one dependency map at a time (npm moves it).
         for field in ALL_FIELDS {
             if field != edit.field.key() {
                 if let Some(Value::Object(map)) = doc.get_mut(field) {
-                    map.remove(&name);
+                    map.remove(name);
                 }
             }
         }
@@ -85,7 +108,7 @@ pub(crate) async fn apply(
             .entry(edit.field.key())
             .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(map) = target {
-            map.insert(name, Value::String(saved));
+            map.insert(name.clone(), Value::String(saved.clone()));
             sort_map(map);
         }
     }
@@ -93,10 +116,9 @@ pub(crate) async fn apply(
     let mut buf = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
-    serde::Serialize::serialize(&doc, &mut ser).expect("JSON values serialise");
+    serde::Serialize::serialize(&doc, &mut ser)?;
     buf.push(b'\n');
-    std::fs::write(&path, &buf).map_err(|e| InstallError::io(&path, e))?;
-    Project::load(&project.root)
+    Ok(buf)
 }
 
 fn sort_map(map: &mut Map<String, Value>) {

@@ -61,6 +61,9 @@ pub enum InstallError {
         /// The members there are.
         members: String,
     },
+    /// `--no-workspaces` together with `-w`.
+    #[error("`--no-workspaces` and `--workspace` cannot be used together")]
+    ConflictingWorkspaceFlags,
     /// A project file could not be read or written.
     #[error("could not read or write `{path}`")]
     Io {
@@ -148,7 +151,8 @@ impl InstallError {
             InstallError::BadPackageJson { .. } => ErrorCode::JsonParse,
             InstallError::BadWorkspaces { .. }
             | InstallError::DuplicateWorkspace { .. }
-            | InstallError::NoSuchWorkspace { .. } => ErrorCode::Workspaces,
+            | InstallError::NoSuchWorkspace { .. }
+            | InstallError::ConflictingWorkspaceFlags => ErrorCode::Workspaces,
             InstallError::Io { .. } => ErrorCode::Io,
             InstallError::Config(e) => e.code(),
             InstallError::Lockfile(e) => e.code(),

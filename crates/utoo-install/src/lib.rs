@@ -33,6 +33,7 @@ mod rebuild;
 mod run;
 mod script_policy;
 mod scripts;
+mod selection;
 mod source;
 mod summary;
 mod trust;

@@ -33,6 +33,8 @@ pub(crate) struct OnDisk<'a> {
     pub installed: &'a BTreeSet<String>,
     /// Whether node_modules changed this run (then the hidden lockfile is rewritten).
     pub changed: bool,
+    /// The whole tree is on disk (no workspace filter): only then a no-op stamp is left.
+    pub complete: bool,
     /// For the no-op stamp: the tree's size and what was left out for this platform.
     pub packages: u64,
     pub skipped_optional: u64,
@@ -81,6 +83,9 @@ impl Lockfiles<'_> {
             Lockfile::write(&node_modules.join(HIDDEN_LOCKFILE), &hidden)?;
         }
         // Last: the stamp names the final bytes of both lockfiles.
+        if !on_disk.complete {
+            return Ok(changed);
+        }
         noop::record(
             ctx,
             self.project,

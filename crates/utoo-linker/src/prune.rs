@@ -4,11 +4,12 @@ use std::path::Path;
 
 use crate::LinkError;
 
-/// Removes the package at `path` (relative to `root`, always under a `node_modules`).
-/// Refuses anything else: a bug upstream must never delete the user's files.
+/// Removes the package at `path` (relative to `root`, always directly in a `node_modules`:
+/// the root's, a package's or a workspace member's). Refuses anything else: a bug upstream
+/// must never delete the user's files.
 pub fn remove_package(root: &Path, path: &str) -> Result<(), LinkError> {
     assert!(
-        path.starts_with("node_modules/") && !path.split('/').any(|p| p == ".." || p.is_empty()),
+        is_package_path(path),
         "refusing to remove `{path}`, which is not a package path"
     );
     let abs = root.join(path);
@@ -29,6 +30,22 @@ pub fn remove_package(root: &Path, path: &str) -> Result<(), LinkError> {
         }
     }
     Ok(())
+}
+
+/// `…/node_modules/<name>` or `…/node_modules/@scope/<name>`, relative, with no `..`.
+fn is_package_path(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || *p == "." || *p == "..")
+    {
+        return false;
+    }
+    let name_at = match parts.as_slice() {
+        [.., scope, _] if scope.starts_with('@') => parts.len() - 2,
+        _ => parts.len() - 1,
+    };
+    name_at >= 1 && parts[name_at - 1] == "node_modules" && !parts[parts.len() - 1].starts_with('@')
 }
 
 /// Removes every package folder under `root`'s node_modules tree that is not in `keep`
@@ -113,6 +130,29 @@ mod tests {
         assert!(r.join("node_modules/.cache/x").is_dir());
         assert!(!r.join("node_modules/@s").exists());
         assert!(r.join("outside.txt").exists());
+    }
+
+    #[test]
+    fn package_paths_sit_directly_in_a_node_modules() {
+        for ok in [
+            "node_modules/a",
+            "node_modules/@s/a",
+            "node_modules/a/node_modules/@s/b",
+            "packages/a/node_modules/b",
+        ] {
+            assert!(is_package_path(ok), "{ok}");
+        }
+        for bad in [
+            "packages/a",
+            "node_modules",
+            "node_modules/@s",
+            "src/node_modules/../../x",
+            "node_modules//a",
+            "/node_modules/a",
+            "node_modules/a/lib",
+        ] {
+            assert!(!is_package_path(bad), "{bad}");
+        }
     }
 
     #[test]
