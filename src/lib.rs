@@ -3,6 +3,7 @@
 //! No install logic lives here.
 
 mod cancel;
+mod ensure;
 mod errors;
 mod options;
 mod progress;
