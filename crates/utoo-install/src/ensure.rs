@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use utoo_manifest::Manifest;
@@ -129,18 +129,18 @@ impl Ensurer {
     }
 
     fn queue(&self, root: &Path) -> Arc<tokio::sync::Mutex<()>> {
-        let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        let mut queues = self.queues.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(queues.entry(root.to_owned()).or_default())
     }
 
     fn recent_failure(&self, key: &(PathBuf, String)) -> Option<Arc<InstallError>> {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
         failures.retain(|_, f| f.at.elapsed() < self.window);
         failures.get(key).map(|f| Arc::clone(&f.error))
     }
 
     fn remember(&self, key: (PathBuf, String), error: Arc<InstallError>) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
         failures.insert(
             key,
             Failure {

@@ -33,7 +33,12 @@ async fn concurrent_calls_for_one_missing_package_run_one_install() {
     labels.extend(first.already_present.clone());
     labels.extend(second.installed.clone());
     assert_eq!(labels, ["a@1.0.0", "a@1.0.0"]);
-    assert_eq!(p.registry.tarball_requests(), 1, "{:?}", p.registry.requests());
+    assert_eq!(
+        p.registry.tarball_requests(),
+        1,
+        "{:?}",
+        p.registry.requests()
+    );
     assert_eq!(p.package_json()["dependencies"]["a"], "^1.0.0");
 }
 
@@ -65,5 +70,8 @@ async fn a_failure_is_answered_from_the_memo_until_the_window_ends() {
     let after = p.registry.requests().len();
     let retried = ensurer.ensure(&specs(&["nope"]), p.options()).await;
     assert_eq!(retried.unwrap_err().code().as_str(), "E404");
-    assert!(p.registry.requests().len() > after, "retried after the window");
+    assert!(
+        p.registry.requests().len() > after,
+        "retried after the window"
+    );
 }
