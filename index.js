@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.ensureInstalled = nativeBinding.ensureInstalled
 module.exports.install = nativeBinding.install
 module.exports.resolve = nativeBinding.resolve
 module.exports.runCli = nativeBinding.runCli

@@ -3,6 +3,7 @@
 //! No install logic lives here.
 
 mod cancel;
+mod ensure;
 mod errors;
 mod options;
 mod progress;
@@ -11,6 +12,7 @@ mod summary;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+pub use crate::ensure::{ensure_installed, EnsureResult};
 use crate::options::{InstallOptions, ModeOverride};
 use crate::summary::InstallSummary;
 

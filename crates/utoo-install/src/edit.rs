@@ -128,7 +128,7 @@ fn sort_map(map: &mut Map<String, Value>) {
 }
 
 /// `name@spec` → (name, spec); a leading `@` is a scope, not a separator.
-fn split_spec(raw: &str) -> Result<(String, String), InstallError> {
+pub(crate) fn split_spec(raw: &str) -> Result<(String, String), InstallError> {
     let from = usize::from(raw.starts_with('@'));
     let (name, spec) = match raw[from..].find('@') {
         Some(i) => (&raw[..from + i], &raw[from + i + 1..]),

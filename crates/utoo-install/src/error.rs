@@ -135,6 +135,20 @@ pub enum InstallError {
     /// The cancel token (or the JS `AbortSignal`) fired.
     #[error("the install was cancelled")]
     Cancelled,
+    /// An error also kept in install-on-demand's failure memo (`ensure.rs`): the same
+    /// message, chain, code and hint as the error itself.
+    #[error(transparent)]
+    Shared(std::sync::Arc<InstallError>),
+    /// Install on demand was asked again for specs that failed moments ago; the error is
+    /// the earlier one, not a new attempt.
+    #[error("`{specs}` failed to install moments ago; not retrying yet")]
+    RecentlyFailed {
+        /// The specs, as given, space-separated.
+        specs: String,
+        /// The earlier failure.
+        #[source]
+        source: std::sync::Arc<InstallError>,
+    },
     /// A panic inside the engine: a bug, reported as an error so the host process survives.
     #[error("internal error: {what} panicked")]
     Internal {
@@ -167,6 +181,7 @@ impl InstallError {
             InstallError::BadSpec { .. } => ErrorCode::InvalidSpec,
             InstallError::Cancelled => ErrorCode::Cancelled,
             InstallError::Internal { .. } => ErrorCode::Internal,
+            InstallError::Shared(e) | InstallError::RecentlyFailed { source: e, .. } => e.code(),
         }
     }
 

@@ -13,6 +13,9 @@ use crate::InstallError;
 
 pub(crate) fn hint(error: &InstallError) -> Option<&'static str> {
     let specific = match error {
+        InstallError::Shared(inner) | InstallError::RecentlyFailed { source: inner, .. } => {
+            return inner.hint();
+        }
         InstallError::BadPackageJson { .. } => {
             Some("fix the JSON syntax of package.json (a trailing comma or a comment is the usual culprit)")
         }

@@ -1,7 +1,7 @@
-//! The install engine's front door: `install`, `ci`, `add`, `remove` and `resolve` over a
-//! project folder. Front ends (the CLI, the N-API binding) build [`InstallOptions`], pass a
-//! [`Reporter`](utoo_events::Reporter) and get an [`InstallSummary`] or an
-//! [`InstallError`] with a stable code.
+//! The install engine's front door: `install`, `ci`, `add`, `remove`, `resolve` and
+//! install on demand ([`Ensurer`]) over a project folder. Front ends (the CLI, the N-API
+//! binding) build [`InstallOptions`], pass a [`Reporter`](utoo_events::Reporter) and get an
+//! [`InstallSummary`] or an [`InstallError`] with a stable code.
 //!
 //! Inside, an install is a sequence of stages (`run.rs`), each a value with its inputs and
 //! a `run`: [`Project`](project::Project) → `Plan` → `Target` and `Diff` → prune →
@@ -12,6 +12,7 @@ mod context;
 mod diff;
 mod edit;
 mod engines;
+mod ensure;
 mod error;
 mod failpoint;
 mod hint;
@@ -41,6 +42,7 @@ mod why;
 
 pub use cancel::CancelToken;
 pub use edit::{DepField, EditRequest};
+pub use ensure::{EnsureReport, Ensurer, DEFAULT_FAILURE_WINDOW};
 pub use error::InstallError;
 pub use list::{list, ListNode, ListOptions, ListReport, ListState};
 pub use options::{InstallOptions, Mode};
