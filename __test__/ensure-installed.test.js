@@ -55,7 +55,7 @@ test('a missing package is installed, saved like npm install <spec>, and locked'
   assert.deepEqual(result.alreadyPresent, [])
   assert.equal(result.summary.added, 3)
   assert.deepEqual(readJson(path.join(project.dir, 'package.json')).dependencies, {
-    '@scope/x': '1.2.3',
+    '@scope/x': '^1.2.3',
     greet: '^1.0.0',
   })
   const lock = readJson(path.join(project.dir, 'package-lock.json'))
@@ -71,7 +71,7 @@ test('an installed version outside the range is upgraded', async () => {
   const result = await ensureInstalled(['words@^2'], options(project))
   assert.deepEqual(result.installed, ['words@2.0.0'])
   assert.equal(readJson(path.join(project.dir, 'node_modules/words/package.json')).version, '2.0.0')
-  assert.equal(readJson(path.join(project.dir, 'package.json')).dependencies.words, '^2')
+  assert.equal(readJson(path.join(project.dir, 'package.json')).dependencies.words, '^2.0.0')
   assert.equal(readJson(path.join(project.dir, 'package-lock.json')).packages['node_modules/words'].version, '2.0.0')
   project.cleanup()
 })

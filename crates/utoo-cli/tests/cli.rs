@@ -320,7 +320,10 @@ async fn workspace_flags_as_npm_spells_them() {
     let all = utoo(&ctx, &["install", "-ws", "--registry", &registry]);
     assert_eq!(all.status.code(), Some(0), "{}", ctx.render_output(&all));
     assert!(ctx.root().join("node_modules/a").is_symlink());
-    assert_eq!(ctx.installed_version("node_modules/top").as_deref(), Some("1.0.0"));
+    assert_eq!(
+        ctx.installed_version("node_modules/top").as_deref(),
+        Some("1.0.0")
+    );
 
     let none = utoo(&ctx, &["install", "-w", "nope", "--registry", &registry]);
     assert_eq!(none.status.code(), Some(1));

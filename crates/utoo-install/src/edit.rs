@@ -51,18 +51,21 @@ const ALL_FIELDS: [&str; 4] = [
 
 /// Applies the edit to the package.json of each of `folders` (`""` is the root; the
 /// members `-w` selects otherwise), keeping key order and indentation, and returns the
-/// project as it reads afterwards.
+/// project as it reads afterwards, with the registry versions picked for the requests
+/// (package name → version), which the install then uses.
 pub(crate) async fn apply(
     ctx: &Context,
     project: Project,
     edit: &EditRequest,
     folders: &[String],
-) -> Result<Project, InstallError> {
+) -> Result<(Project, Vec<(String, String)>), InstallError> {
     let mut added = Vec::with_capacity(edit.add.len());
+    let mut picked = Vec::new();
     for raw in &edit.add {
         let (name, spec) = split_spec(raw)?;
         let saved = saved_spec(ctx, &name, &spec).await?;
-        added.push((name, saved));
+        picked.extend(saved.picked);
+        added.push((name, saved.text));
     }
     for folder in folders {
         let Some(manifest) = project.manifests.get(folder) else {
@@ -77,7 +80,13 @@ pub(crate) async fn apply(
         })?;
         std::fs::write(&path, edited).map_err(|e| InstallError::io(&path, e))?;
     }
-    Project::load(&project.root)
+    Ok((Project::load(&project.root)?, picked))
+}
+
+/// What `add` writes for one request, and the registry package and version it picked.
+struct Saved {
+    text: String,
+    picked: Option<(String, String)>,
 }
 
 /// package.json `text` with `remove` taken out of every map and `added` saved to the
@@ -147,11 +156,12 @@ pub(crate) fn split_spec(raw: &str) -> Result<(String, String), InstallError> {
     Ok((name.to_owned(), spec.to_owned()))
 }
 
-/// What npm saves: a range as given; for a bare name or a tag, `save-prefix` (`^`, empty
-/// with `save-exact`) + the version it picks.
-async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<String, InstallError> {
+/// What npm saves (reify's save rule): `save-prefix` (`^`, empty with `save-exact`) + the
+/// version it picks, unless the spec is a range that does not contain that prefixed range
+/// (`>=1.2 <1.5` stays; `^1` becomes `^1.4.0`; a bare name, a tag or `1.2.3` becomes
+/// `^<version>`).
+async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<Saved, InstallError> {
     let prefix = &ctx.settings().save_prefix;
-    let exact = prefix.is_empty();
     let parsed = Spec::parse(name, if spec.is_empty() { "latest" } else { spec }).map_err(
         |SpecError::Invalid { reason, .. }| InstallError::BadSpec {
             spec: spec.into(),
@@ -160,12 +170,11 @@ async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<String, Ins
     )?;
     // A file, remote or git spec is saved as written, as npm saves it.
     let Spec::Registry { name: real, req } = parsed else {
-        return Ok(spec.to_owned());
+        return Ok(Saved {
+            text: spec.to_owned(),
+            picked: None,
+        });
     };
-    let keep_range = matches!(req, VersionReq::Range(_)) && !spec.is_empty() && !exact;
-    if keep_range {
-        return Ok(spec.to_owned());
-    }
     let packument = ctx.packuments().get(&real).await.map_err(|e| {
         InstallError::Resolve(utoo_resolver::ResolveError::Fetch {
             name: real.clone(),
@@ -182,11 +191,29 @@ async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<String, Ins
             },
         ));
     };
-    let version = format!("{prefix}{picked}");
-    Ok(if real != name {
-        format!("npm:{real}@{version}")
+    let prefixed = format!("{prefix}{picked}");
+    let range_text = spec.rsplit_once('@').map_or(spec, |(_, r)| r).trim();
+    let keeps_range = match &req {
+        VersionReq::Range(range) => {
+            let plain_version = nodejs_semver::Version::parse(range_text).is_ok();
+            let contains_prefixed =
+                nodejs_semver::Range::parse(&prefixed).is_ok_and(|p| range.allows_all(&p));
+            !plain_version && !range_text.is_empty() && range_text != "*" && !contains_prefixed
+        }
+        VersionReq::Tag(_) => false,
+    };
+    let saved = if keeps_range {
+        range_text.to_owned()
     } else {
-        version
+        prefixed
+    };
+    Ok(Saved {
+        text: if real == name {
+            saved
+        } else {
+            format!("npm:{real}@{saved}")
+        },
+        picked: Some((real, picked.to_string())),
     })
 }
 

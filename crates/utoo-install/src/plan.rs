@@ -18,6 +18,8 @@ use crate::{InstallError, Mode};
 /// install.
 pub(crate) struct Plan<'a> {
     pub project: &'a Project,
+    /// Versions `add` picked for its requests (see `ResolveOptions::prefer`).
+    pub prefer: &'a [(String, String)],
 }
 
 /// The tree to install, as lockfile entries keyed by install path (`""` is the root).
@@ -114,6 +116,7 @@ impl Plan<'_> {
             strict_peer_deps: settings.strict_peer_deps,
             force: settings.force,
             node_version: ctx.node_version().await.cloned(),
+            prefer: self.prefer.to_vec(),
         };
         let resolved = resolve_workspace(
             manifest,

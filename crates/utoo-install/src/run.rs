@@ -61,12 +61,13 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
     project.warn_unmatched(&ctx.events);
     let mode = ctx.options.mode;
     let selection = Selection::of(ctx.settings(), &project, &ctx.options.cwd)?;
+    let mut picked = Vec::new();
     let _lock = ProjectLock::acquire(&project, mode, &ctx.events).await?;
     if let Some(request) = &ctx.options.edit {
         let folders = selection
             .as_ref()
             .map_or_else(|| vec![String::new()], Selection::edited_folders);
-        project = edit::apply(&ctx, project, request, &folders).await?;
+        (project, picked) = edit::apply(&ctx, project, request, &folders).await?;
     } else if mode == Mode::Install {
         if let Some(stamp) = noop::still_installed(&ctx, &project) {
             let summary = InstallSummary {
@@ -79,7 +80,12 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
         }
     }
 
-    let planned = Plan { project: &project }.run(&ctx).await?;
+    let planned = Plan {
+        project: &project,
+        prefer: &picked,
+    }
+    .run(&ctx)
+    .await?;
     crate::engines::check(&ctx, &planned.packages).await?;
     if mode == Mode::LockfileOnly {
         return lockfile_only(&ctx, &project, &planned, started);

@@ -274,7 +274,7 @@ async fn add_and_remove_with_a_filter_edit_the_members_package_json() {
         &std::fs::read_to_string(p.root().join("packages/c/package.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(member["dependencies"]["dep-a"], "^1");
+    assert_eq!(member["dependencies"]["dep-a"], "^1.0.0");
     assert_eq!(
         std::fs::read_to_string(p.root().join("package.json")).unwrap(),
         root_before
@@ -282,7 +282,7 @@ async fn add_and_remove_with_a_filter_edit_the_members_package_json() {
     let lock = p.lockfile();
     assert_eq!(
         lock["packages"]["packages/c"]["dependencies"]["dep-a"],
-        "^1"
+        "^1.0.0"
     );
     assert_eq!(
         p.installed_version("packages/c/node_modules/dep-a")
