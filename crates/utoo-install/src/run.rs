@@ -76,7 +76,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
                 up_to_date: true,
                 ..InstallSummary::default()
             };
-            return finish(&ctx, &project, summary, started).await;
+            return finish(&ctx, &project, selection.as_ref(), summary, started).await;
         }
     }
 
@@ -91,7 +91,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
         return lockfile_only(&ctx, &project, &planned, started);
     }
     let summary = install_tree(&ctx, &project, planned, selection.as_ref()).await?;
-    finish(&ctx, &project, summary, started).await
+    finish(&ctx, &project, selection.as_ref(), summary, started).await
 }
 
 /// `--lockfile-only`: the planned tree goes to package-lock.json and nowhere else.
@@ -335,11 +335,17 @@ fn prune(
 async fn finish(
     ctx: &Context,
     project: &Project,
+    selection: Option<&Selection>,
     mut summary: InstallSummary,
     started: Instant,
 ) -> Result<InstallSummary, InstallError> {
     let t = Instant::now();
-    summary.scripts_run += RootScripts { project }.run(ctx).await?;
+    summary.scripts_run += RootScripts {
+        project,
+        members: Selection::member_folders(selection, project),
+    }
+    .run(ctx)
+    .await?;
     summary.timings.scripts_ms += elapsed_ms(t);
     summary.warnings = ctx.events.warnings();
     summary.timings.total_ms = elapsed_ms(started);

@@ -119,6 +119,42 @@ impl Selection {
         folders
     }
 
+    /// The member folders the run works on: the selected ones and the members they depend
+    /// on (by name, transitively), which npm reaches through their links.
+    pub(crate) fn member_folders(selection: Option<&Selection>, project: &Project) -> Vec<String> {
+        let all = project.manifests.keys().filter(|f| !f.is_empty());
+        let Some(selection) = selection else {
+            return all.cloned().collect();
+        };
+        let by_name: BTreeMap<&str, &str> = project
+            .manifests
+            .iter()
+            .filter(|(f, _)| !f.is_empty())
+            .map(|(f, m)| (m.manifest.name.as_str(), f.as_str()))
+            .collect();
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut stack: Vec<String> = selection.members.clone();
+        if selection.root {
+            stack.push(String::new());
+        }
+        while let Some(folder) = stack.pop() {
+            let Some(m) = project.manifests.get(&folder) else {
+                continue;
+            };
+            for (name, _, _) in m.manifest.edges(true) {
+                if let Some(dep) = by_name.get(name.as_str()) {
+                    if seen.insert((*dep).to_owned()) {
+                        stack.push((*dep).to_owned());
+                    }
+                }
+            }
+            if !folder.is_empty() {
+                seen.insert(folder);
+            }
+        }
+        all.filter(|f| seen.contains(*f)).cloned().collect()
+    }
+
     /// Where the walk over the tree starts: each selected member's folder and the link to
     /// it, and with the root, the packages the root's own edges lead to.
     fn starts<'a>(&self, packages: &'a BTreeMap<String, LockEntry>) -> Vec<&'a str> {

@@ -350,3 +350,39 @@ async fn running_inside_a_member_works_on_that_member_with_the_root_lockfile() {
     let lock = p.lockfile();
     assert!(lock["packages"].get("node_modules/ws-c").is_some());
 }
+
+#[tokio::test]
+async fn members_lifecycle_scripts_run_dependencies_first_then_the_root() {
+    let p = TestContext::new(
+        &[Pkg::new("dep-a", "1.0.0")],
+        json!({"workspaces": ["packages/*"], "scripts": {"postinstall": "echo root >> order.txt"}}),
+    )
+    .await;
+    // `a` sorts first but depends on `b`: b's scripts run before a's.
+    write(
+        &p,
+        "packages/a",
+        &json!({"name": "a", "version": "1.0.0", "dependencies": {"b": "1.0.0"},
+                "scripts": {"postinstall": "echo a-postinstall >> ../../order.txt"}}),
+    );
+    write(
+        &p,
+        "packages/b",
+        &json!({"name": "b", "version": "1.0.0", "dependencies": {"dep-a": "1.0.0"},
+                "scripts": {"prepare": "echo b-prepare >> ../../order.txt",
+                            "preinstall": "echo b-preinstall >> ../../order.txt"}}),
+    );
+    let summary = p.install().await.unwrap();
+    let order = std::fs::read_to_string(p.root().join("order.txt")).unwrap();
+    assert_eq!(order, "b-preinstall\nb-prepare\na-postinstall\nroot\n");
+    assert_eq!(summary.scripts_run, 4);
+
+    // Every install runs them, a no-op too (npm rebuilds linked members each time); with
+    // `-w b` only b's and the root's.
+    std::fs::remove_file(p.root().join("order.txt")).unwrap();
+    let mut options = p.options();
+    options.set("workspace", "b");
+    utoo_install::install(options).await.unwrap();
+    let order = std::fs::read_to_string(p.root().join("order.txt")).unwrap();
+    assert_eq!(order, "b-preinstall\nb-prepare\nroot\n");
+}
