@@ -31,6 +31,8 @@ pub(crate) fn final_tree(
 /// What node_modules holds at the end of a run that touched it.
 pub(crate) struct OnDisk<'a> {
     pub installed: &'a BTreeSet<String>,
+    /// Links placed and the project folders they lead to (hidden lockfile only).
+    pub linked: &'a BTreeSet<String>,
     /// Whether node_modules changed this run (then the hidden lockfile is rewritten).
     pub changed: bool,
     /// The whole tree is on disk (no workspace filter): only then a no-op stamp is left.
@@ -74,7 +76,7 @@ impl Lockfiles<'_> {
                 version,
                 self.packages
                     .iter()
-                    .filter(|(p, _)| on_disk.installed.contains(*p)),
+                    .filter(|(p, _)| on_disk.installed.contains(*p) || on_disk.linked.contains(*p)),
                 &indent,
                 omit_resolved,
             );

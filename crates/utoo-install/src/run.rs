@@ -182,6 +182,7 @@ async fn install_tree(
         write_package_lock: mode != Mode::Ci,
         on_disk: Some(OnDisk {
             installed: &changes.installed,
+            linked: &linked_paths(&links),
             changed: !up_to_date,
             complete: scope.is_none(),
             packages,
@@ -310,6 +311,15 @@ fn links_in_scope(
         .iter()
         .filter(|(path, e)| e.link && scope.is_none_or(|s| s.wants(path)))
         .map(|(path, e)| (path.clone(), e.clone()))
+        .collect()
+}
+
+/// The links on disk and the folders they lead to, which npm's hidden lockfile lists too
+/// (so a member or `file:` folder that goes away has its link removed next time).
+fn linked_paths(links: &BTreeMap<String, LockEntry>) -> BTreeSet<String> {
+    links
+        .iter()
+        .flat_map(|(path, e)| std::iter::once(path.clone()).chain(e.resolved.clone()))
         .collect()
 }
 

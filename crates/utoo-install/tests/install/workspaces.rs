@@ -386,3 +386,28 @@ async fn members_lifecycle_scripts_run_dependencies_first_then_the_root() {
     let order = std::fs::read_to_string(p.root().join("order.txt")).unwrap();
     assert_eq!(order, "b-preinstall\nb-prepare\nroot\n");
 }
+
+#[tokio::test]
+async fn a_member_that_goes_away_takes_its_link_and_leaves_its_folder() {
+    let p = three_members().await;
+    p.install().await.unwrap();
+    let hidden: Value = serde_json::from_str(
+        &std::fs::read_to_string(p.root().join("node_modules/.package-lock.json")).unwrap(),
+    )
+    .unwrap();
+    // As npm's hidden lockfile: the links and the folders they lead to are listed.
+    for path in [
+        "node_modules/ws-c",
+        "packages/c",
+        "node_modules/loc",
+        "libs/loc",
+    ] {
+        assert!(hidden["packages"].get(path).is_some(), "{path}");
+    }
+    // ws-c leaves the workspace (its package.json goes; the folder stays the user's).
+    std::fs::remove_file(p.root().join("packages/c/package.json")).unwrap();
+    p.install().await.unwrap();
+    assert!(std::fs::symlink_metadata(p.root().join("node_modules/ws-c")).is_err());
+    assert!(p.root().join("packages/c").is_dir());
+    assert!(p.lockfile()["packages"].get("packages/c").is_none());
+}
