@@ -27,7 +27,7 @@ pub(crate) struct Target {
 }
 
 /// npm's `Node.shouldOmit`: by the flags the lockfile records (the entries stay there).
-fn omitted(entry: &LockEntry, omit: Omit) -> bool {
+pub(crate) fn omitted(entry: &LockEntry, omit: Omit) -> bool {
     (omit.dev && entry.dev)
         || (omit.optional && entry.optional)
         || (omit.dev && omit.optional && entry.dev_optional)

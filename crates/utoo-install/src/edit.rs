@@ -1,3 +1,5 @@
+use std::path::{Path, PathBuf};
+
 use serde_json::{Map, Value};
 use utoo_manifest::{Spec, SpecError, VersionReq};
 use utoo_resolver::SourceError;
@@ -60,8 +62,13 @@ pub(crate) async fn apply(
     folders: &[String],
 ) -> Result<(Project, Vec<(String, String)>), InstallError> {
     let mut added = Vec::with_capacity(edit.add.len());
+    let mut folder_specs = Vec::new();
     let mut picked = Vec::new();
     for raw in &edit.add {
+        if let Some(local) = local_folder(&ctx.options.cwd, raw) {
+            folder_specs.push(folder_request(raw, local)?);
+            continue;
+        }
         let (name, spec) = split_spec(raw)?;
         let saved = saved_spec(ctx, &name, &spec).await?;
         picked.extend(saved.picked);
@@ -71,7 +78,16 @@ pub(crate) async fn apply(
         let Some(manifest) = project.manifests.get(folder) else {
             continue;
         };
-        let path = project.root.join(folder).join("package.json");
+        let dir = project.root.join(folder);
+        let mut added = added.clone();
+        // npm saves a folder as `file:` relative to the package.json that lists it.
+        for (name, target) in &folder_specs {
+            added.push((
+                name.clone(),
+                format!("file:{}", relative_path(&dir, target)),
+            ));
+        }
+        let path = dir.join("package.json");
         let edited = edited_text(&manifest.text, edit, &added).map_err(|source| {
             InstallError::BadPackageJson {
                 path: path.clone(),
@@ -128,6 +144,65 @@ fn edited_text(
     serde::Serialize::serialize(&doc, &mut ser)?;
     buf.push(b'\n');
     Ok(buf)
+}
+
+/// `raw` names a folder on disk (`./lib`, `../x`, `/abs`, `file:lib`), resolved from `cwd`.
+fn local_folder(cwd: &Path, raw: &str) -> Option<PathBuf> {
+    let path = raw.strip_prefix("file:").unwrap_or(raw);
+    let local = raw.starts_with("file:")
+        || path.starts_with("./")
+        || path.starts_with("../")
+        || path.starts_with('/')
+        || path == "."
+        || path == "..";
+    if !local {
+        return None;
+    }
+    let abs = cwd.join(path);
+    abs.is_dir().then(|| crate::selection::normalise(&abs))
+}
+
+/// The name a folder request is saved under: its package.json's `name`.
+fn folder_request(raw: &str, folder: PathBuf) -> Result<(String, PathBuf), InstallError> {
+    let manifest_path = folder.join("package.json");
+    let text = std::fs::read_to_string(&manifest_path).map_err(|_| InstallError::BadSpec {
+        spec: raw.into(),
+        reason: "a folder to add needs a package.json",
+    })?;
+    let manifest: utoo_manifest::Manifest =
+        serde_json::from_str(&text).map_err(|source| InstallError::BadPackageJson {
+            path: manifest_path,
+            source,
+        })?;
+    if manifest.name.is_empty() {
+        return Err(InstallError::BadSpec {
+            spec: raw.into(),
+            reason: "the folder's package.json has no `name` to save it under",
+        });
+    }
+    Ok((manifest.name, folder))
+}
+
+/// `to` relative to the folder `from`, with `/` separators (`lib`, `../shared`).
+fn relative_path(from: &Path, to: &Path) -> String {
+    let absolute = |p: &Path| {
+        crate::selection::normalise(&std::path::absolute(p).unwrap_or_else(|_| p.to_owned()))
+    };
+    let (from, to) = (absolute(from), absolute(to));
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    }
 }
 
 fn sort_map(map: &mut Map<String, Value>) {
@@ -213,7 +288,7 @@ async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<Saved, Inst
         } else {
             format!("npm:{real}@{saved}")
         },
-        picked: Some((real, picked.to_string())),
+        picked: Some((real, picked.clone())),
     })
 }
 

@@ -133,15 +133,7 @@ async fn install_tree(
     let mode = ctx.options.mode;
     let mut target = Target::of(&planned.packages, ctx.settings())?;
     if mode == Mode::Ci {
-        // npm ci starts from empty node_modules folders, the root's and each member's; only
-        // those folders are removed.
-        for folder in project.manifests.keys() {
-            let node_modules = project.root.join(folder).join("node_modules");
-            if node_modules.exists() {
-                std::fs::remove_dir_all(&node_modules)
-                    .map_err(|e| InstallError::io(&node_modules, e))?;
-            }
-        }
+        empty_node_modules(project)?;
     }
     let hidden = HiddenLockfile::read(project);
     let scope = selection.map(|s| {
@@ -166,7 +158,7 @@ async fn install_tree(
         scope.as_ref(),
     )?;
     drop(hidden);
-    let links = links_in_scope(&planned.packages, scope.as_ref());
+    let links = links_in_scope(&planned.packages, scope.as_ref(), ctx.settings().omit);
     let up_to_date = diff.is_empty() && crate::links::links_in_place(&project.root, &links);
     let changes = if up_to_date {
         Changes::none(target.paths)
@@ -301,15 +293,35 @@ impl Changes {
     }
 }
 
-/// The link entries (members, `file:` folders) that go on disk: all of them, or those the
-/// workspace selection reaches.
+/// npm ci starts from empty node_modules folders, the root's and each member's; only those
+/// folders are removed.
+fn empty_node_modules(project: &Project) -> Result<(), InstallError> {
+    for folder in project.manifests.keys() {
+        let node_modules = project.root.join(folder).join("node_modules");
+        if node_modules.exists() {
+            std::fs::remove_dir_all(&node_modules)
+                .map_err(|e| InstallError::io(&node_modules, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The link entries (members, `file:` folders) that go on disk: all of them but the kinds
+/// `omit` leaves out, or those the workspace selection reaches.
 fn links_in_scope(
     packages: &BTreeMap<String, LockEntry>,
     scope: Option<&Scope>,
+    omit: utoo_config::Omit,
 ) -> BTreeMap<String, LockEntry> {
     packages
         .iter()
-        .filter(|(path, e)| e.link && scope.is_none_or(|s| s.wants(path)))
+        .filter(|(path, e)| {
+            // npm records the flags on the folder, not on the link.
+            let folder = e.resolved.as_deref().and_then(|f| packages.get(f));
+            e.link
+                && !folder.is_some_and(|f| crate::diff::omitted(f, omit))
+                && scope.is_none_or(|s| s.wants(path))
+        })
         .map(|(path, e)| (path.clone(), e.clone()))
         .collect()
 }
@@ -336,7 +348,10 @@ fn prune(
             }
             paths.len() as u64
         }
-        Removal::Extraneous => remove_extraneous(&project.root, target)?.len() as u64,
+        Removal::Extraneous => {
+            let members: Vec<&str> = project.manifests.keys().map(String::as_str).collect();
+            remove_extraneous(&project.root, &members, target)?.len() as u64
+        }
     })
 }
 

@@ -241,7 +241,7 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 /// `.` and `..` taken out lexically (the filter is a folder name, maybe not a real one).
-fn normalise(path: &Path) -> PathBuf {
+pub(crate) fn normalise(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {

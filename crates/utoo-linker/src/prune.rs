@@ -48,12 +48,20 @@ fn is_package_path(path: &str) -> bool {
     name_at >= 1 && parts[name_at - 1] == "node_modules" && !parts[parts.len() - 1].starts_with('@')
 }
 
-/// Removes every package folder under `root`'s node_modules tree that is not in `keep`
-/// (npm prunes extraneous packages). Dot-folders (`.bin`, `.cache`) are left alone.
-/// Returns the removed paths.
-pub fn remove_extraneous(root: &Path, keep: &BTreeSet<String>) -> Result<Vec<String>, LinkError> {
+/// Removes every package folder under the node_modules trees of `root` and of the project
+/// folders `tops` (workspace members, relative to `root`) that is not in `keep` (npm prunes
+/// extraneous packages). Dot-folders (`.bin`, `.cache`) are left alone. Returns the removed
+/// paths.
+pub fn remove_extraneous(
+    root: &Path,
+    tops: &[&str],
+    keep: &BTreeSet<String>,
+) -> Result<Vec<String>, LinkError> {
     let mut removed = Vec::new();
     walk(root, "", keep, &mut removed)?;
+    for top in tops.iter().filter(|t| !t.is_empty()) {
+        walk(root, top, keep, &mut removed)?;
+    }
     Ok(removed)
 }
 
@@ -117,7 +125,7 @@ mod tests {
         }
         fs::write(r.join("outside.txt"), "mine").unwrap();
         let keep: BTreeSet<String> = ["node_modules/keep".to_string()].into();
-        let mut removed = remove_extraneous(r, &keep).unwrap();
+        let mut removed = remove_extraneous(r, &[], &keep).unwrap();
         removed.sort();
         assert_eq!(
             removed,

@@ -411,3 +411,50 @@ async fn a_member_that_goes_away_takes_its_link_and_leaves_its_folder() {
     assert!(p.root().join("packages/c").is_dir());
     assert!(p.lockfile()["packages"].get("packages/c").is_none());
 }
+
+#[tokio::test]
+async fn omit_dev_leaves_a_dev_file_folder_unlinked() {
+    let p = TestContext::new(
+        &[Pkg::new("dep-a", "1.0.0")],
+        json!({"dependencies": {"dep-a": "1.0.0"}, "devDependencies": {"tool": "file:tools/tool"}}),
+    )
+    .await;
+    write(
+        &p,
+        "tools/tool",
+        &json!({"name": "tool", "version": "1.0.0"}),
+    );
+    let mut options = p.options();
+    options.set("omit", "dev");
+    utoo_install::install(options).await.unwrap();
+    assert_eq!(p.lockfile()["packages"]["tools/tool"]["dev"], true);
+    assert!(std::fs::symlink_metadata(p.root().join("node_modules/tool")).is_err());
+    assert!(p.root().join("node_modules/dep-a").is_dir());
+    p.install().await.unwrap();
+    assert!(p.root().join("node_modules/tool").is_symlink());
+}
+
+#[tokio::test]
+async fn adding_a_folder_saves_it_as_file_relative_to_the_package_json() {
+    let p = TestContext::new(&[Pkg::new("dep-a", "1.0.0")], json!({"name": "app"})).await;
+    write(
+        &p,
+        "libs/tool",
+        &json!({"name": "my-tool", "version": "1.0.0", "dependencies": {"dep-a": "1.0.0"}}),
+    );
+    let mut options = p.options();
+    options.edit = Some(utoo_install::EditRequest {
+        add: vec!["./libs/tool".into()],
+        ..Default::default()
+    });
+    utoo_install::install(options).await.unwrap();
+    assert_eq!(
+        p.package_json()["dependencies"]["my-tool"],
+        "file:libs/tool"
+    );
+    assert!(p.root().join("node_modules/my-tool").is_symlink());
+    assert_eq!(
+        p.installed_version("node_modules/dep-a").as_deref(),
+        Some("1.0.0")
+    );
+}
