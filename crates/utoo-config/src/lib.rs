@@ -8,4 +8,4 @@ mod settings;
 
 pub use chain::{Config, ConfigError, ConfigSources};
 pub use npmrc::{expand_env, parse_npmrc, LIST_SEPARATOR};
-pub use settings::{parse_date, Omit, ReplaceRegistryHost, Settings};
+pub use settings::{parse_date, Allow, Omit, ReplaceRegistryHost, Settings};

@@ -19,6 +19,44 @@ pub struct Omit {
     pub peer: bool,
 }
 
+/// npm's `allow-git` / `allow-remote`: which dependencies of that kind may be fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Allow {
+    /// Any.
+    All,
+    /// None (npm 12's default for git and tarball URLs).
+    None,
+    /// Only those the project's own package.json files declare.
+    Root,
+}
+
+impl Allow {
+    fn parse(value: Option<&str>, default: Allow) -> Allow {
+        match value.map(str::trim) {
+            Some("all") => Allow::All,
+            Some("none") => Allow::None,
+            Some("root") => Allow::Root,
+            None => default,
+            Some(other) => {
+                tracing::warn!(
+                    value = other,
+                    "ignoring an `allow-*` value that is not all, none or root"
+                );
+                default
+            }
+        }
+    }
+
+    /// The value as npm spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Allow::All => "all",
+            Allow::None => "none",
+            Allow::Root => "root",
+        }
+    }
+}
+
 /// npm's `replace-registry-host`: which hosts of lockfile `resolved` URLs are swapped for
 /// the configured registry before fetching.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -103,6 +141,10 @@ pub struct Settings {
     pub workspaces: Option<bool>,
     /// `include-workspace-root`: with a member filter, the root's dependencies too.
     pub include_workspace_root: bool,
+    /// `allow-git`: git dependencies (npm 12's default: none).
+    pub allow_git: Allow,
+    /// `allow-remote`: tarball-URL dependencies (npm 12's default: none).
+    pub allow_remote: Allow,
 }
 
 impl Settings {
@@ -177,6 +219,10 @@ impl Settings {
                 .unwrap_or_default(),
             workspaces: get("workspaces").map(parse_bool),
             include_workspace_root: flag("include-workspace-root", false),
+            // npm 12's defaults, as for install scripts: nothing is fetched from a place the
+            // user did not allow.
+            allow_git: Allow::parse(get("allow-git"), Allow::None),
+            allow_remote: Allow::parse(get("allow-remote"), Allow::None),
         }
     }
 

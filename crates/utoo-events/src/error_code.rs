@@ -72,6 +72,8 @@ error_codes! {
     Internal => "EINTERNAL", "A bug: part of the engine panicked, and the install stopped instead of the process.";
     LsProblems => "ELSPROBLEMS", "`utoo ls` found missing, invalid or extraneous packages (exit 1, as `npm ls`).";
     Workspaces => "EWORKSPACES", "The `workspaces` field is malformed, two members share a name, or a `-w` filter names no member.";
+    AllowGit => "EALLOWGIT", "A git dependency, and `allow-git` is `none` (npm 12's default) or `root` for one the project does not declare itself.";
+    AllowRemote => "EALLOWREMOTE", "A tarball-URL dependency, and `allow-remote` is `none` (npm 12's default) or `root` for one the project does not declare itself.";
 }
 
 impl fmt::Display for ErrorCode {

@@ -61,6 +61,9 @@ pub enum InstallError {
         /// The members there are.
         members: String,
     },
+    /// A git or tarball-URL dependency that `allow-git` / `allow-remote` refuses.
+    #[error(transparent)]
+    NotAllowed(#[from] crate::NotAllowed),
     /// `--no-workspaces` together with `-w`.
     #[error("`--no-workspaces` and `--workspace` cannot be used together")]
     ConflictingWorkspaceFlags,
@@ -167,6 +170,7 @@ impl InstallError {
             | InstallError::DuplicateWorkspace { .. }
             | InstallError::NoSuchWorkspace { .. }
             | InstallError::ConflictingWorkspaceFlags => ErrorCode::Workspaces,
+            InstallError::NotAllowed(e) => e.code(),
             InstallError::Io { .. } => ErrorCode::Io,
             InstallError::Config(e) => e.code(),
             InstallError::Lockfile(e) => e.code(),

@@ -12,6 +12,7 @@ use crate::context::Context;
 use crate::lock_overrides::{overridden_specs, OverriddenSpecs};
 use crate::project::Project;
 use crate::source::RegistrySource;
+use crate::source_policy::SourcePolicy;
 use crate::{InstallError, Mode};
 
 /// The resolve stage: from the project (and its lockfile, when there is one) to the tree to
@@ -85,6 +86,9 @@ impl Plan<'_> {
                 .and_then(|()| check_complete(&packages, settings.legacy_peer_deps, &overrides));
             match complete {
                 Ok(()) => {
+                    // npm 12 refuses a locked git or tarball-URL dependency as it refuses a
+                    // new one, before anything is fetched.
+                    SourcePolicy::new(settings, self.project).check_tree(&packages)?;
                     calc_dep_flags(&mut packages);
                     // npm prunes what nothing reaches any more (a dependency removed from
                     // package.json).
@@ -108,6 +112,7 @@ impl Plan<'_> {
             ctx.cache_dir.clone(),
             ctx.options.tarball_limits,
             self.project.root.clone(),
+            SourcePolicy::new(settings, self.project),
         );
         // The root's dependencies download while the native CLI asks `node --version`.
         source.prefetch_edges(&manifest.edges(true), settings.legacy_peer_deps);

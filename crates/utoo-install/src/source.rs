@@ -8,6 +8,8 @@ use utoo_manifest::{Manifest, Packument, Spec, VersionReq};
 use utoo_registry::{Packuments, RegistryClient};
 use utoo_resolver::{PackumentSource, SourceError};
 
+use crate::source_policy::SourcePolicy;
+
 /// The registry as the resolver's packument source; tarball URLs are fetched into the cache
 /// (by the integrity computed) and answer with their package.json, so the pipeline later
 /// finds them there instead of downloading them again.
@@ -23,6 +25,8 @@ pub(crate) struct RegistrySource {
     pub root: PathBuf,
     /// Answers per URL: a spec asked for by several edges is fetched once.
     remote: Mutex<HashMap<String, Arc<Packument>>>,
+    /// `allow-git` / `allow-remote`, checked before anything is fetched.
+    policy: SourcePolicy,
 }
 
 impl RegistrySource {
@@ -32,6 +36,7 @@ impl RegistrySource {
         cache_dir: PathBuf,
         limits: utoo_cache::TarballLimits,
         root: PathBuf,
+        policy: SourcePolicy,
     ) -> Self {
         RegistrySource {
             packuments,
@@ -41,6 +46,7 @@ impl RegistrySource {
             cache: OnceLock::new(),
             root,
             remote: Mutex::new(HashMap::new()),
+            policy,
         }
     }
 
@@ -115,6 +121,14 @@ impl PackumentSource for RegistrySource {
         name: &str,
         spec: &Spec,
     ) -> Option<Result<Arc<Packument>, SourceError>> {
+        let written = match spec {
+            Spec::Remote { url } => url.clone(),
+            Spec::Git(git) => git.repo.clone(),
+            _ => String::new(),
+        };
+        if let Err(refused) = self.policy.check(name, spec, &written) {
+            return Some(Err(SourceError::new(refused.code(), Arc::new(refused))));
+        }
         match spec {
             Spec::Remote { url } => Some(self.remote(name, url, url).await),
             // npm records a root dependency's tarball path as written, after `file:`.

@@ -27,6 +27,20 @@ pub enum ResolveError {
         #[source]
         source: SourceError,
     },
+    /// A git, tarball-URL or `file:` spec could not be had: fetching it failed, or the
+    /// source refused to fetch it (npm 12's `allow-git` / `allow-remote`).
+    #[error("could not get `{name}@{spec}` (required by {required_by})")]
+    SpecSource {
+        /// The package.
+        name: String,
+        /// The spec as written.
+        spec: String,
+        /// Who asked, for the message.
+        required_by: String,
+        /// The source's error and its code.
+        #[source]
+        source: SourceError,
+    },
     /// The packument has the version but its manifest does not parse.
     #[error("the manifest of `{name}@{version}` in its packument is malformed (required by {required_by})")]
     BadManifest {
@@ -92,7 +106,9 @@ impl ResolveError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ResolveError::NoMatch { .. } => ErrorCode::Target,
-            ResolveError::Fetch { source, .. } | ResolveError::Folder { source, .. } => source.code,
+            ResolveError::Fetch { source, .. }
+            | ResolveError::Folder { source, .. }
+            | ResolveError::SpecSource { source, .. } => source.code,
             ResolveError::BadManifest { .. } => ErrorCode::JsonParse,
             ResolveError::Unsupported { .. } => ErrorCode::UnsupportedProtocol,
             ResolveError::Spec(e) => e.code(),

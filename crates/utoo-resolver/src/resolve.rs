@@ -585,8 +585,9 @@ impl<S: PackumentSource> Resolver<'_, S> {
                     required_by: required_by.into(),
                 },
             },
-            Some(Err(source)) => ResolveError::Fetch {
+            Some(Err(source)) => ResolveError::SpecSource {
                 name: name.into(),
+                spec: spec.into(),
                 required_by: required_by.into(),
                 source,
             },

@@ -21,7 +21,9 @@ async fn a_tarball_url_is_fetched_once_recorded_like_npm_and_gets_no_token() {
     let host = Registry::start(std::slice::from_ref(&remote)).await;
     let url = format!("{}rem/-/rem-1.2.3.tgz", host.url());
     let p = TestContext::new(&registry_packages, json!({"dependencies": {"rem": url}})).await;
-    let options = crate::options_with_registry_token(&p, TOKEN);
+    let mut options = crate::options_with_registry_token(&p, TOKEN);
+    // npm 12 fetches a tarball URL only when allowed; `root`: the project's own.
+    options.set("allow-remote", "root");
     utoo_install::install(options.clone()).await.unwrap();
 
     let lock = p.lockfile();
@@ -97,4 +99,77 @@ async fn a_file_tarball_is_recorded_with_its_relative_path_and_integrity() {
         p.installed_version("node_modules/filed").as_deref(),
         Some("2.0.0")
     );
+}
+
+/// npm 12's `allow-remote` (and `allow-git`): refused by default before anything is fetched,
+/// `root` allows the project's own but not a dependency's, from package.json or from the
+/// lockfile alike.
+#[tokio::test]
+async fn tarball_urls_and_git_need_allowing_as_in_npm_12() {
+    let remote = Pkg::new("rem", "1.2.3");
+    let host = Registry::start(std::slice::from_ref(&remote)).await;
+    let url = format!("{}rem/-/rem-1.2.3.tgz", host.url());
+    let registry_packages = vec![Pkg::new("uses-rem", "1.0.0").dep("rem", &url)];
+
+    let p = TestContext::new(&registry_packages, json!({"dependencies": {"rem": url}})).await;
+    let error = p.install().await.unwrap_err();
+    assert_eq!(error.code().as_str(), "EALLOWREMOTE");
+    assert!(
+        chain(&error).contains("`allow-remote` is `none`"),
+        "{}",
+        chain(&error)
+    );
+    assert_eq!(
+        host.tarball_requests(),
+        0,
+        "nothing fetched before the check"
+    );
+
+    let mut options = p.options();
+    options.set("allow-remote", "root");
+    utoo_install::install(options).await.unwrap();
+    // The lockfile names it now; the default still refuses it, as npm 12 does.
+    std::fs::remove_dir_all(p.root().join("node_modules")).unwrap();
+    assert_eq!(
+        p.install().await.unwrap_err().code().as_str(),
+        "EALLOWREMOTE"
+    );
+
+    // A dependency's tarball URL is not the project's own: `root` refuses it, `all` takes it.
+    let q = TestContext::new(
+        &registry_packages,
+        json!({"dependencies": {"uses-rem": "1.0.0"}}),
+    )
+    .await;
+    let mut options = q.options();
+    options.set("allow-remote", "root");
+    let error = utoo_install::install(options).await.unwrap_err();
+    assert_eq!(error.code().as_str(), "EALLOWREMOTE");
+    assert!(
+        chain(&error).contains("of a dependency"),
+        "{}",
+        chain(&error)
+    );
+    let mut options = q.options();
+    options.set("allow-remote", "all");
+    utoo_install::install(options).await.unwrap();
+
+    let g = TestContext::new(
+        &[],
+        json!({"dependencies": {"g": "git+https://127.0.0.1:1/u/g.git"}}),
+    )
+    .await;
+    assert_eq!(g.install().await.unwrap_err().code().as_str(), "EALLOWGIT");
+}
+
+/// The error and its causes, as the CLI prints them.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut cur = error.source();
+    while let Some(e) = cur {
+        out.push_str(" / ");
+        out.push_str(&e.to_string());
+        cur = e.source();
+    }
+    out
 }
