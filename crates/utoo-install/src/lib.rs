@@ -1,7 +1,7 @@
-//! The install engine's front door: `install`, `ci`, `add`, `remove` and `resolve` over a
-//! project folder. Front ends (the CLI, the N-API binding) build [`InstallOptions`], pass a
-//! [`Reporter`](utoo_events::Reporter) and get an [`InstallSummary`] or an
-//! [`InstallError`] with a stable code.
+//! The install engine's front door: `install`, `ci`, `add`, `remove`, `update`, `resolve`
+//! and `plan` (a dry run) over a project folder. Front ends (the CLI, the N-API binding)
+//! build [`InstallOptions`], pass a [`Reporter`](utoo_events::Reporter) and get an
+//! [`InstallSummary`] or an [`InstallError`] with a stable code.
 //!
 //! Inside, an install is a sequence of stages (`run.rs`), each a value with its inputs and
 //! a `run`: [`Project`](project::Project) → `Plan` → `Target` and `Diff` → prune →
@@ -10,6 +10,7 @@
 mod cancel;
 mod context;
 mod diff;
+mod dry_run;
 mod edit;
 mod engines;
 mod error;
@@ -39,8 +40,9 @@ mod trust;
 mod why;
 
 pub use cancel::CancelToken;
+pub use dry_run::{plan, InstallPlan, PlannedChange, PlannedDownload, PlannedScripts};
 pub use edit::{DepField, EditRequest};
-pub use error::InstallError;
+pub use error::{FailedPackage, InstallError};
 pub use list::{list, ListNode, ListOptions, ListReport, ListState};
 pub use options::{InstallOptions, Mode};
 pub use rebuild::rebuild;

@@ -64,7 +64,12 @@ impl Plan<'_> {
         let settings = ctx.settings();
         let manifest = &self.project.root_manifest().manifest;
         let members = self.project.members();
-        if let Some(lock) = &locked {
+        // `update` resolves again, from a lockfile without the pins it lifts.
+        let locked = match &ctx.options.update {
+            Some(names) => locked.map(|lock| unpinned(lock, names)),
+            None => locked,
+        };
+        if let Some(lock) = locked.as_ref().filter(|_| ctx.options.update.is_none()) {
             let mut packages = lock.packages.clone();
             packages.insert(String::new(), root_entry(manifest));
             // Members' entries come from their package.json as it is now, like the root's.
@@ -127,6 +132,18 @@ impl Plan<'_> {
         source.packuments.stop_speculating();
         Ok((resolved?.packages, true))
     }
+}
+
+/// The lockfile without the entries of `names` (of every package when empty), so the
+/// resolver prefers nothing for them and picks the newest version their ranges allow, as
+/// npm's `update` does. Links and the root stay: they are package.json's, not pins.
+fn unpinned(mut lock: Lockfile, names: &[String]) -> Lockfile {
+    lock.packages.retain(|path, entry| {
+        path.is_empty()
+            || entry.link
+            || (!names.is_empty() && !names.iter().any(|n| n == entry.package_name(path)))
+    });
+    lock
 }
 
 /// Whether every member has its link at `node_modules/<name>` (a member added since the
