@@ -25,9 +25,16 @@ async function startRegistry(packages, options = {}) {
   const packuments = new Map()
   const tarballs = new Map()
   const requests = []
+  // Tarball answers in progress now, and the most there ever were at once.
+  const tarballsInFlight = { now: 0, max: 0 }
   const delayMs = options.delayMs || 0
   const tarballDelayMs = options.tarballDelayMs || 0
   const server = http.createServer((req, res) => {
+    if (req.url.endsWith('.tgz')) {
+      tarballsInFlight.now++
+      tarballsInFlight.max = Math.max(tarballsInFlight.max, tarballsInFlight.now)
+      res.on('close', () => tarballsInFlight.now--)
+    }
     const wait = delayMs + (req.url.endsWith('.tgz') ? tarballDelayMs : 0)
     if (wait) setTimeout(() => answer(req, res), wait)
     else answer(req, res)
@@ -75,6 +82,7 @@ async function startRegistry(packages, options = {}) {
     url,
     requests,
     publish,
+    maxTarballsInFlight: () => tarballsInFlight.max,
     close: () => new Promise((resolve) => server.close(resolve)),
   }
 }
