@@ -52,6 +52,10 @@ pub struct InstallOptions {
 }
 
 /// Where `add()` saves, as `utoo add -D / -O / --save-peer / -E`.
+#[expect(
+    unreachable_pub,
+    reason = "only index.d.ts names it: add() reads it from its options object"
+)]
 #[napi(object, object_to_js = false)]
 #[derive(Default)]
 pub struct SaveOptions {

@@ -7,50 +7,59 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use utoo_events::{Event, Phase, Reporter};
 
-/// A progress event as the `onProgress` callback receives it: switch on `type`, and each
-/// kind carries exactly its own fields. `phase` is `resolve`, `fetch`, `link` or `scripts`.
+/// A progress event as the `onProgress` callback receives it: switch on `type`; each kind
+/// carries exactly its own fields. `phase` is the stage (they overlap).
+/// - `phaseStart`, `phaseEnd` (`elapsedMs`): a stage began / ended.
+/// - `progress`: `done` of `total` items (`total` may grow while resolving); `package` is the
+///   `name@version` just finished. At most one per stage every 50 ms; the last
+///   (`done === total`) always arrives.
+/// - `warning`: `code` (`EDEPRECATED`, `ESCRIPTSNOTRUN`, ...) and `message`; the install goes on.
+/// - `scriptOutput`: one `line` of a lifecycle `script` of `package`, as it is printed.
+/// - `stalled`: nothing happened for `idleMs` (`stalledAfterMs`, default 10 s), repeated while
+///   the silence lasts; `phase` is the stage of the last event.
+/// - `done`: the last event of a successful run, just before the promise resolves.
 #[napi(discriminant = "type", discriminant_case = "camelCase")]
 pub enum ProgressEvent {
-    /// A stage started (stages overlap: downloads run while linking has begun).
+    // A stage started (stages overlap: downloads run while linking has begun).
     PhaseStart {
         #[napi(ts_type = "'resolve' | 'fetch' | 'link' | 'scripts'")]
         phase: String,
     },
-    /// `done` of `total` items of a stage (`total` may still grow while resolving). At most
-    /// one per stage every 50 ms; the last (`done === total`) always arrives.
+    // `done` of `total` items of a stage (`total` may still grow while resolving). At most
+    // one per stage every 50 ms; the last (`done === total`) always arrives.
     Progress {
         #[napi(ts_type = "'resolve' | 'fetch' | 'link' | 'scripts'")]
         phase: String,
         done: f64,
         total: f64,
-        /// `name@version` of the item that just finished.
+        // `name@version` of the item that just finished.
         package: Option<String>,
     },
-    /// A stage finished.
+    // A stage finished.
     PhaseEnd {
         #[napi(ts_type = "'resolve' | 'fetch' | 'link' | 'scripts'")]
         phase: String,
         elapsed_ms: f64,
     },
-    /// Something to read that does not stop the install (`EDEPRECATED`, `ESCRIPTSNOTRUN`, ...).
+    // Something to read that does not stop the install (`EDEPRECATED`, `ESCRIPTSNOTRUN`, ...).
     Warning { code: String, message: String },
-    /// One line a lifecycle script printed, as it printed it.
+    // One line a lifecycle script printed, as it printed it.
     ScriptOutput {
-        /// `name@version` of the package (or the project) running it.
+        // `name@version` of the package (or the project) running it.
         package: String,
-        /// The lifecycle event (`postinstall`, ...).
+        // The lifecycle event (`postinstall`, ...).
         script: String,
         line: String,
     },
-    /// Nothing has happened for `idleMs` (`stalledAfterMs`, default 10 s); repeated while
-    /// the silence lasts.
+    // Nothing has happened for `idleMs` (`stalledAfterMs`, default 10 s); repeated while
+    // the silence lasts.
     Stalled {
         idle_ms: f64,
-        /// The stage of the last event, if it had one.
+        // The stage of the last event, if it had one.
         #[napi(ts_type = "'resolve' | 'fetch' | 'link' | 'scripts'")]
         phase: Option<String>,
     },
-    /// The last event of a successful run, just before the promise resolves.
+    // The last event of a successful run, just before the promise resolves.
     Done {
         packages: u32,
         added: u32,
