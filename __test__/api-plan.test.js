@@ -95,6 +95,16 @@ test('a fresh project: everything added, scripts by policy, bytes to download; n
   assert.deepEqual(summary.scriptsNotRun.map((s) => s.package), ['unlisted@1.0.0'])
   assert.ok(fs.existsSync(path.join(project.dir, 'node_modules/allowed/ran.txt')))
 
+  // The same lockfile with an empty cache, offline: the sizes cannot be asked for.
+  const copy = setup({})
+  for (const file of ['package.json', 'package-lock.json']) {
+    fs.copyFileSync(path.join(project.dir, file), path.join(copy.project.dir, file))
+  }
+  const offline = await plan({ ...copy.options, offline: true })
+  assert.equal(offline.resolved, false)
+  assert.deepEqual([offline.download.tarballs, offline.download.unknownSize, offline.download.bytes], [4, 4, 0])
+  copy.cleanup()
+
   // Installed: nothing left to do, nothing to download.
   const again = await plan(options)
   assert.deepEqual([again.added, again.changed, again.removed, again.scripts], [[], [], [], []])

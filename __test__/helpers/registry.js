@@ -43,8 +43,10 @@ async function startRegistry(packages, options = {}) {
     const path = decodeURIComponent(req.url.split('?')[0])
     requests.push(path)
     if (path.endsWith('.tgz') && tarballs.has(path)) {
-      res.writeHead(200, { 'content-type': 'application/octet-stream' })
-      return res.end(tarballs.get(path))
+      const tgz = tarballs.get(path)
+      // As registries do: a plan() reads tarball sizes from it.
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': tgz.length })
+      return res.end(tgz)
     }
     const doc = packuments.get(path.slice(1))
     if (doc) {
