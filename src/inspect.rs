@@ -29,7 +29,10 @@ pub struct Explanation {
 #[napi(object)]
 pub struct Dependent {
     /// npm's edge type.
-    #[napi(js_name = "type", ts_type = "'prod' | 'dev' | 'optional' | 'peer' | 'peerOptional'")]
+    #[napi(
+        js_name = "type",
+        ts_type = "'prod' | 'dev' | 'optional' | 'peer' | 'peerOptional'"
+    )]
     pub kind: String,
     /// The name depended on.
     pub name: String,

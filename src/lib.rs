@@ -14,7 +14,9 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::inspect::{Explanation, ListResult};
-use crate::options::{cwd_or_current, InstallOptions, ListOptions, Request, SaveOptions, WhyOptions};
+use crate::options::{
+    cwd_or_current, InstallOptions, ListOptions, Request, SaveOptions, WhyOptions,
+};
 use crate::plan::InstallPlan;
 use crate::progress::ProgressEvent;
 use crate::summary::InstallSummary;
@@ -121,9 +123,10 @@ pub fn plan<'env>(
     env: &'env Env,
     options: Option<InstallOptions>,
 ) -> Result<PromiseRaw<'env, InstallPlan>> {
-    let prepared = options
-        .unwrap_or_default()
-        .into_engine(env, Request::Install, node_version(env)?)?;
+    let prepared =
+        options
+            .unwrap_or_default()
+            .into_engine(env, Request::Install, node_version(env)?)?;
     env.spawn_future_with_callback(
         async move {
             let outcome = utoo_install::plan(prepared.options).await;

@@ -42,7 +42,10 @@ pub enum ProgressEvent {
         elapsed_ms: f64,
     },
     // Something to read that does not stop the install (`EDEPRECATED`, `ESCRIPTSNOTRUN`, ...).
-    Warning { code: String, message: String },
+    Warning {
+        code: String,
+        message: String,
+    },
     // One line a lifecycle script printed, as it printed it.
     ScriptOutput {
         // `name@version` of the package (or the project) running it.

@@ -58,9 +58,7 @@ impl Reporter for BarReporter {
             Event::PhaseStart { .. }
             | Event::PhaseEnd { .. }
             | Event::ScriptOutput { .. }
-            | Event::Stalled { .. } => {
-                return
-            }
+            | Event::Stalled { .. } => return,
         }
         self.bar.set_message(format!(
             "resolved {} · fetched {}/{} · linked {}/{}",

@@ -325,15 +325,25 @@ async fn update_moves_named_packages_to_the_newest_allowed_and_keeps_package_jso
         ["leaf", "solo"].map(|n| lock["packages"][format!("node_modules/{n}")]["version"].clone())
     };
     run(&["install"]);
-    assert_eq!(versions(), [json!("1.0.0"), json!("1.0.0")], "install keeps the pins");
+    assert_eq!(
+        versions(),
+        [json!("1.0.0"), json!("1.0.0")],
+        "install keeps the pins"
+    );
     // A transitive dependency, by name: within its dependent's range, nothing else moves.
     run(&["update", "leaf"]);
     assert_eq!(versions(), [json!("1.1.0"), json!("1.0.0")]);
-    assert_eq!(ctx.installed_version("node_modules/leaf").as_deref(), Some("1.1.0"));
+    assert_eq!(
+        ctx.installed_version("node_modules/leaf").as_deref(),
+        Some("1.1.0")
+    );
     // No names: everything.
     run(&["update"]);
     assert_eq!(versions(), [json!("1.1.0"), json!("1.1.0")]);
-    assert_eq!(ctx.installed_version("node_modules/solo").as_deref(), Some("1.1.0"));
+    assert_eq!(
+        ctx.installed_version("node_modules/solo").as_deref(),
+        Some("1.1.0")
+    );
     assert_eq!(
         std::fs::read_to_string(ctx.root().join("package.json")).unwrap(),
         package_json,

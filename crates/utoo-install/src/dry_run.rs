@@ -122,8 +122,7 @@ async fn run(options: InstallOptions) -> Result<InstallPlan, InstallError> {
     }
     let target = Target::of(&planned.packages, ctx.settings())?;
     let on_disk = Installed::read(&project.root)?.packages;
-    let version_on_disk =
-        |path: &str| on_disk.get(path).and_then(|e| e.version.clone());
+    let version_on_disk = |path: &str| on_disk.get(path).and_then(|e| e.version.clone());
     let (placed, removed) = if mode == Mode::Ci {
         // npm ci starts from an empty node_modules: everything is placed again.
         let removed = outermost(
@@ -176,17 +175,19 @@ async fn run(options: InstallOptions) -> Result<InstallPlan, InstallError> {
                 denied: verdict == Verdict::Denied,
             });
         }
-        let local = entry.resolved.as_deref().is_some_and(|r| r.starts_with("file:"));
+        let local = entry
+            .resolved
+            .as_deref()
+            .is_some_and(|r| r.starts_with("file:"));
         if !local && !in_cache(&ctx, entry) {
             downloads.push((path.as_str(), entry));
         }
     }
     for path in removed {
-        let name = on_disk
-            .get(&path)
-            .map_or_else(|| utoo_lockfile::entry_name(&path).to_owned(), |e| {
-                e.package_name(&path).to_owned()
-            });
+        let name = on_disk.get(&path).map_or_else(
+            || utoo_lockfile::entry_name(&path).to_owned(),
+            |e| e.package_name(&path).to_owned(),
+        );
         out.removed.push(PlannedChange {
             name,
             from: version_on_disk(&path),
