@@ -157,9 +157,11 @@ pub fn why<'env>(
     let cwd = cwd_or_current(options.unwrap_or_default().cwd)?;
     env.spawn_future_with_callback(
         async move {
-            let found = tokio::task::spawn_blocking(move || utoo_install::explain(&cwd, &name))
-                .await
-                .map_err(|e| Error::from_reason(e.to_string()))?;
+            let found = tokio::task::spawn_blocking(move || {
+                utoo_install::explain(&cwd, &name).map_err(Box::new)
+            })
+            .await
+            .map_err(|e| Error::from_reason(e.to_string()))?;
             Ok(found)
         },
         |env, outcome| match outcome {
@@ -188,7 +190,7 @@ pub fn list<'env>(
     };
     env.spawn_future_with_callback(
         async move {
-            tokio::task::spawn_blocking(move || utoo_install::list(&engine))
+            tokio::task::spawn_blocking(move || utoo_install::list(&engine).map_err(Box::new))
                 .await
                 .map_err(|e| Error::from_reason(e.to_string()))
         },

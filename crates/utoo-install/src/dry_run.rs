@@ -110,43 +110,19 @@ async fn run(options: InstallOptions) -> Result<InstallPlan, InstallError> {
     let _lock = ProjectLock::acquire_existing(&project, &ctx.events).await?;
     let planned = Plan { project: &project }.run(&ctx).await?;
     crate::engines::check(&ctx, &planned.packages).await?;
-    let mode = ctx.options.mode;
     let mut out = InstallPlan {
         packages: planned.len(),
         resolved: planned.resolved,
         lockfile_changed: lockfile_changed(&ctx, &project, &planned.packages),
         ..InstallPlan::default()
     };
-    if mode == Mode::LockfileOnly {
+    if ctx.options.mode == Mode::LockfileOnly {
         return Ok(out);
     }
     let target = Target::of(&planned.packages, ctx.settings())?;
     let on_disk = Installed::read(&project.root)?.packages;
+    let (placed, removed) = changes(&ctx, &project, &planned.packages, &target, &on_disk)?;
     let version_on_disk = |path: &str| on_disk.get(path).and_then(|e| e.version.clone());
-    let (placed, removed) = if mode == Mode::Ci {
-        // npm ci starts from an empty node_modules: everything is placed again.
-        let removed = outermost(
-            on_disk
-                .iter()
-                .filter(|(p, e)| !p.is_empty() && !e.link && !target.paths.contains(*p))
-                .map(|(p, _)| p.clone()),
-        );
-        (target.paths.iter().cloned().collect::<Vec<_>>(), removed)
-    } else {
-        let hidden = HiddenLockfile::read(&project);
-        let diff = Diff::between(&ctx, &project, &planned.packages, &target, &hidden)?;
-        let removed = match diff.remove {
-            Removal::Listed(paths) => paths,
-            Removal::Extraneous => outermost(
-                on_disk
-                    .iter()
-                    .filter(|(p, e)| !p.is_empty() && !e.link && !target.paths.contains(*p))
-                    .map(|(p, _)| p.clone()),
-            ),
-        };
-        let placed = diff.place.into_iter().map(|p| p.path).collect();
-        (placed, removed)
-    };
     let policy = ScriptPolicy::new(
         &project.root_manifest().manifest.allow_scripts,
         ctx.settings(),
@@ -197,6 +173,36 @@ async fn run(options: InstallOptions) -> Result<InstallPlan, InstallError> {
     }
     out.download = download_sizes(&ctx, &project, downloads).await;
     Ok(out)
+}
+
+/// The paths the install would place and those it would remove: the install's own `Diff`,
+/// or for `ci` (which starts from an empty node_modules) every target path and whatever
+/// else is on disk.
+fn changes(
+    ctx: &Context,
+    project: &Project,
+    packages: &BTreeMap<String, LockEntry>,
+    target: &Target,
+    on_disk: &BTreeMap<String, LockEntry>,
+) -> Result<(Vec<String>, Vec<String>), InstallError> {
+    let not_in_target = || {
+        outermost(
+            on_disk
+                .iter()
+                .filter(|(p, e)| !p.is_empty() && !e.link && !target.paths.contains(*p))
+                .map(|(p, _)| p.clone()),
+        )
+    };
+    if ctx.options.mode == Mode::Ci {
+        return Ok((target.paths.iter().cloned().collect(), not_in_target()));
+    }
+    let hidden = HiddenLockfile::read(project);
+    let diff = Diff::between(ctx, project, packages, target, &hidden)?;
+    let removed = match diff.remove {
+        Removal::Listed(paths) => paths,
+        Removal::Extraneous => not_in_target(),
+    };
+    Ok((diff.place.into_iter().map(|p| p.path).collect(), removed))
 }
 
 /// Whether the cache holds the package's tarball, extracted (by its integrity; without
