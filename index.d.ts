@@ -221,7 +221,7 @@ export interface ListResult {
 }
 
 /**
- * What `install(options)` would do (`ci`, `lockfileOnly` and `update` are honoured too),
+ * What `install(options)` would do (with `ci` or `lockfileOnly`, what those would do),
  * without writing anything into the project: not package.json, not the lockfiles, not
  * node_modules. Only the cache may gain registry metadata.
  */

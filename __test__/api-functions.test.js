@@ -93,6 +93,16 @@ test('remove() takes packages out of package.json and node_modules', async () =>
   project.cleanup()
 })
 
+test('ETARGET says which package, which range and who asked', async () => {
+  const project = makeProject({ dependencies: { greet: '^1.0.0', words: '^9.0.0' } })
+  await assert.rejects(install(options(project)), (err) => {
+    assert.equal(err.code, 'ETARGET')
+    assert.deepEqual([err.package, err.spec, err.requiredBy], ['words', '^9.0.0', 'the root project'])
+    return true
+  })
+  project.cleanup()
+})
+
 test('lockfileOnly writes package-lock.json and leaves node_modules alone', async () => {
   const project = makeProject({ dependencies: { greet: '^1.0.0' } })
   const summary = await install(options(project, { lockfileOnly: true }))

@@ -112,7 +112,7 @@ pub fn resolve<'env>(
     start(env, options.unwrap_or_default(), Request::LockfileOnly)
 }
 
-/// What `install(options)` would do (`ci`, `lockfileOnly` and `update` are honoured too),
+/// What `install(options)` would do (with `ci` or `lockfileOnly`, what those would do),
 /// without writing anything into the project: not package.json, not the lockfiles, not
 /// node_modules. Only the cache may gain registry metadata.
 #[napi(

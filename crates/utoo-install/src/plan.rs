@@ -244,6 +244,29 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn update_lifts_the_pins_of_the_named_packages_only() {
+        let mut packages = BTreeMap::new();
+        packages.insert(String::new(), entry("1.0.0", &[("a", "^1")]));
+        packages.insert("node_modules/a".into(), entry("1.0.0", &[("b", "^1")]));
+        packages.insert("node_modules/b".into(), entry("1.0.0", &[]));
+        packages.insert("node_modules/a/node_modules/b".into(), entry("1.1.0", &[]));
+        let lock = Lockfile {
+            name: None,
+            version: None,
+            lockfile_version: 3,
+            packages,
+        };
+        let named = unpinned(lock.clone(), &["b".to_owned()]);
+        assert_eq!(
+            named.packages.keys().collect::<Vec<_>>(),
+            ["", "node_modules/a"],
+            "every copy of `b` goes"
+        );
+        let all = unpinned(lock, &[]);
+        assert_eq!(all.packages.keys().collect::<Vec<_>>(), [""]);
+    }
+
+    #[test]
     fn detects_missing_and_unsatisfied_edges() {
         let mut p = BTreeMap::new();
         p.insert(String::new(), entry("1.0.0", &[("a", "^1")]));
