@@ -34,6 +34,26 @@ export interface Dependent {
   from: Explanation
 }
 
+/**
+ * Makes sure every spec (`'lodash'`, `'zod@^3'`, `'@scope/x@1.2.3'`) is installed in the
+ * project in `options.cwd`: the install-on-demand call of a dev server. Specs node_modules
+ * already satisfies cost no network and no write; the others are saved to package.json
+ * `dependencies` (as `npm install <spec>` saves them) and installed. Calls for one project
+ * run one after another; a call repeating specs that failed in the last 30 s rejects at once
+ * with the earlier error's `code`. `options.ci` is ignored.
+ */
+export declare function ensureInstalled(specs: string[], options?: InstallOptions): Promise<EnsureResult>
+
+/** What `ensureInstalled()` did. */
+export interface EnsureResult {
+  /** `name@version` of each spec that was missing or unsatisfied and is now installed. */
+  installed: Array<string>
+  /** `name@version` of each spec node_modules already satisfied. */
+  alreadyPresent: Array<string>
+  /** The install's summary, when one ran. */
+  summary?: InstallSummary
+}
+
 /** One installed copy of a package and why it is there (`npm explain --json`'s shape). */
 export interface Explanation {
   /** The package's real name. */

@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.add = nativeBinding.add
 module.exports.ci = nativeBinding.ci
+module.exports.ensureInstalled = nativeBinding.ensureInstalled
 module.exports.install = nativeBinding.install
 module.exports.list = nativeBinding.list
 module.exports.plan = nativeBinding.plan

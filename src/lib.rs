@@ -3,6 +3,7 @@
 //! No install logic lives here.
 
 mod cancel;
+mod ensure;
 mod errors;
 mod inspect;
 mod options;
@@ -13,6 +14,7 @@ mod summary;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+pub use crate::ensure::{ensure_installed, EnsureResult};
 use crate::inspect::{Explanation, ListResult};
 use crate::options::{
     cwd_or_current, InstallOptions, ListOptions, Request, SaveOptions, WhyOptions,

@@ -63,6 +63,16 @@ pub struct GlobalArgs {
     /// `false`: neither read nor write package-lock.json.
     #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub package_lock: Option<bool>,
+    /// Work on this workspace member (its name or folder, or a folder of members);
+    /// repeatable. The lockfile stays whole; `add`/`remove` edit the member's package.json.
+    #[arg(short = 'w', long, global = true, value_name = "NAME|DIR")]
+    pub workspace: Vec<String>,
+    /// Work on every workspace member (`--workspaces=false`: on the root's own dependencies only).
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub workspaces: Option<bool>,
+    /// With `-w`/`--workspaces`, the root's own dependencies too.
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub include_workspace_root: Option<bool>,
     /// How to show progress.
     #[arg(long, global = true, value_enum, default_value_t = ReporterKind::Auto)]
     pub reporter: ReporterKind,
@@ -86,12 +96,18 @@ impl GlobalArgs {
             ("engine-strict", self.engine_strict),
             ("production", self.production),
             ("package-lock", self.package_lock),
+            ("workspaces", self.workspaces),
+            ("include-workspace-root", self.include_workspace_root),
         ];
         let mut config: BTreeMap<String, String> = flags
             .into_iter()
             .filter_map(|(key, value)| Some((key.to_owned(), value?.to_string())))
             .collect();
-        for (key, values) in [("omit", &self.omit), ("include", &self.include)] {
+        for (key, values) in [
+            ("omit", &self.omit),
+            ("include", &self.include),
+            ("workspace", &self.workspace),
+        ] {
             if !values.is_empty() {
                 config.insert(key.to_owned(), values.join(LIST_SEPARATOR));
             }

@@ -9,11 +9,22 @@ use utoo_install::{DepField, EditRequest, InstallError, InstallOptions, InstallS
 use crate::args::{Cli, Command, ReporterKind, SaveArgs};
 use crate::reporters::{BarReporter, PlainReporter};
 
+/// npm's `-ws` is `--workspaces`; to clap it would be `-w s`.
+fn npm_spellings(argv: Vec<String>) -> impl Iterator<Item = String> {
+    argv.into_iter().map(|a| {
+        if a == "-ws" {
+            "--workspaces".to_owned()
+        } else {
+            a
+        }
+    })
+}
+
 /// Runs the command line `argv` (program name first) and returns the exit code:
 /// 0 success, 1 the install failed, 2 the arguments were wrong.
 pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
     init_logging();
-    let cli = match Cli::try_parse_from(argv) {
+    let cli = match Cli::try_parse_from(npm_spellings(argv)) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };

@@ -291,6 +291,46 @@ async fn rebuild_honours_allow_scripts() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn workspace_flags_as_npm_spells_them() {
+    let ctx = TestContext::new(
+        &two_packages(),
+        json!({"name": "root", "workspaces": ["packages/*"], "dependencies": {"leaf": "1.0.0"}}),
+    )
+    .await;
+    for (folder, name) in [("packages/a", "a"), ("packages/b", "b")] {
+        let dir = ctx.root().join(folder);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("package.json"),
+            json!({"name": name, "version": "1.0.0"}).to_string(),
+        )
+        .unwrap();
+    }
+    let registry = ctx.registry.url();
+    let add = utoo(&ctx, &["add", "-w", "b", "top", "--registry", &registry]);
+    assert_eq!(add.status.code(), Some(0), "{}", ctx.render_output(&add));
+    let member = std::fs::read_to_string(ctx.root().join("packages/b/package.json")).unwrap();
+    assert!(member.contains("\"top\": \"^1.0.0\""), "{member}");
+    assert!(!std::fs::read_to_string(ctx.root().join("package.json"))
+        .unwrap()
+        .contains("top"));
+
+    // `-ws` is `--workspaces` (to clap it would be `-w s`): every member and what they reach.
+    std::fs::remove_dir_all(ctx.root().join("node_modules")).unwrap();
+    let all = utoo(&ctx, &["install", "-ws", "--registry", &registry]);
+    assert_eq!(all.status.code(), Some(0), "{}", ctx.render_output(&all));
+    assert!(ctx.root().join("node_modules/a").is_symlink());
+    assert_eq!(
+        ctx.installed_version("node_modules/top").as_deref(),
+        Some("1.0.0")
+    );
+
+    let none = utoo(&ctx, &["install", "-w", "nope", "--registry", &registry]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("error[EWORKSPACES]"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn update_moves_named_packages_to_the_newest_allowed_and_keeps_package_json() {
     let ctx = TestContext::new(
         &[

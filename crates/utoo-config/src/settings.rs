@@ -96,6 +96,13 @@ pub struct Settings {
     /// `always-auth`: read for completeness; credentials already go with every request to
     /// the registry they are configured for, and never elsewhere.
     pub always_auth: bool,
+    /// `workspace` (`-w`): the members, by name or folder, an install works on.
+    pub workspace: Vec<String>,
+    /// `workspaces` (`--workspaces`: every member; `--no-workspaces`: none, only the root's
+    /// own dependencies); unset: no filter.
+    pub workspaces: Option<bool>,
+    /// `include-workspace-root`: with a member filter, the root's dependencies too.
+    pub include_workspace_root: bool,
 }
 
 impl Settings {
@@ -165,6 +172,11 @@ impl Settings {
                 parsed
             }),
             always_auth: flag("always-auth", false),
+            workspace: get("workspace")
+                .map(|v| list(v).map(str::to_owned).collect())
+                .unwrap_or_default(),
+            workspaces: get("workspaces").map(parse_bool),
+            include_workspace_root: flag("include-workspace-root", false),
         }
     }
 

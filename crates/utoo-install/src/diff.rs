@@ -13,6 +13,7 @@ use crate::context::Context;
 use crate::optional_set::Edges;
 use crate::package::Placement;
 use crate::project::Project;
+use crate::selection::Scope;
 use crate::trust::HiddenLockfile;
 use crate::InstallError;
 
@@ -26,7 +27,7 @@ pub(crate) struct Target {
 }
 
 /// npm's `Node.shouldOmit`: by the flags the lockfile records (the entries stay there).
-fn omitted(entry: &LockEntry, omit: Omit) -> bool {
+pub(crate) fn omitted(entry: &LockEntry, omit: Omit) -> bool {
     (omit.dev && entry.dev)
         || (omit.optional && entry.optional)
         || (omit.dev && omit.optional && entry.dev_optional)
@@ -116,6 +117,7 @@ impl Diff {
         packages: &BTreeMap<String, LockEntry>,
         target: &Target,
         hidden: &HiddenLockfile,
+        scope: Option<&Scope>,
     ) -> Result<Diff, InstallError> {
         let mut diff = Diff {
             place: Vec::new(),
@@ -150,6 +152,11 @@ impl Diff {
                 method,
             )?);
         }
+        if scope.is_some() && hidden.lock.is_none() {
+            // Without a record of the disk a filtered run cannot tell what outside the
+            // selection is extraneous: it removes nothing.
+            diff.remove = Removal::Listed(Vec::new());
+        }
         if let Some(old) = &hidden.lock {
             diff.remove = Removal::Listed(
                 old.packages
@@ -159,6 +166,7 @@ impl Diff {
                             && !packages.get(*path).is_some_and(|e| e.link)
                             && !target.paths.contains(*path)
                             && !nested_in_removed(path, &target.paths)
+                            && scope.is_none_or(|s| s.may_remove(path))
                     })
                     .cloned()
                     .collect(),

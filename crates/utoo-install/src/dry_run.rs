@@ -16,6 +16,7 @@ use crate::plan::Plan;
 use crate::project::Project;
 use crate::run::AbortOnDrop;
 use crate::script_policy::{ScriptPolicy, Verdict};
+use crate::selection::{Scope, Selection};
 use crate::trust::HiddenLockfile;
 use crate::{InstallError, InstallOptions, Mode};
 
@@ -108,7 +109,15 @@ async fn run(options: InstallOptions) -> Result<InstallPlan, InstallError> {
     let project = Project::load(&ctx.root)?;
     // Waits for a running install, but creates no lock file of its own.
     let _lock = ProjectLock::acquire_existing(&project, &ctx.events).await?;
-    let planned = Plan { project: &project }.run(&ctx).await?;
+    // A workspace selection (`-w`, or a run inside a member) narrows the diff as it narrows
+    // the install.
+    let selection = Selection::of(ctx.settings(), &project, &ctx.options.cwd)?;
+    let planned = Plan {
+        project: &project,
+        prefer: &[],
+    }
+    .run(&ctx)
+    .await?;
     crate::engines::check(&ctx, &planned.packages).await?;
     let mut out = InstallPlan {
         packages: planned.len(),
@@ -121,7 +130,14 @@ async fn run(options: InstallOptions) -> Result<InstallPlan, InstallError> {
     }
     let target = Target::of(&planned.packages, ctx.settings())?;
     let on_disk = Installed::read(&project.root)?.packages;
-    let (placed, removed) = changes(&ctx, &project, &planned.packages, &target, &on_disk)?;
+    let (placed, removed) = changes(
+        &ctx,
+        &project,
+        &planned.packages,
+        target,
+        &on_disk,
+        selection.as_ref(),
+    )?;
     let version_on_disk = |path: &str| on_disk.get(path).and_then(|e| e.version.clone());
     let policy = ScriptPolicy::new(
         &project.root_manifest().manifest.allow_scripts,
@@ -182,10 +198,11 @@ fn changes(
     ctx: &Context,
     project: &Project,
     packages: &BTreeMap<String, LockEntry>,
-    target: &Target,
+    mut target: Target,
     on_disk: &BTreeMap<String, LockEntry>,
+    selection: Option<&Selection>,
 ) -> Result<(Vec<String>, Vec<String>), InstallError> {
-    let not_in_target = || {
+    let not_in = |target: &Target| {
         outermost(
             on_disk
                 .iter()
@@ -194,13 +211,22 @@ fn changes(
         )
     };
     if ctx.options.mode == Mode::Ci {
-        return Ok((target.paths.iter().cloned().collect(), not_in_target()));
+        let removed = not_in(&target);
+        return Ok((target.paths.into_iter().collect(), removed));
     }
     let hidden = HiddenLockfile::read(project);
-    let diff = Diff::between(ctx, project, packages, target, &hidden)?;
+    // As `install_tree` narrows it: outside the selection a path stays as it is.
+    let scope =
+        selection.map(|s| Scope::new(s, packages, hidden.lock.as_ref().map(|l| &l.packages)));
+    if let Some(scope) = &scope {
+        target
+            .paths
+            .retain(|p| scope.wants(p) || hidden.trusts(&project.root, p, &packages[p.as_str()]));
+    }
+    let diff = Diff::between(ctx, project, packages, &target, &hidden, scope.as_ref())?;
     let removed = match diff.remove {
         Removal::Listed(paths) => paths,
-        Removal::Extraneous => not_in_target(),
+        Removal::Extraneous => not_in(&target),
     };
     Ok((diff.place.into_iter().map(|p| p.path).collect(), removed))
 }

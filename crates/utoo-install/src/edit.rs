@@ -1,3 +1,5 @@
+use std::path::{Path, PathBuf};
+
 use serde_json::{Map, Value};
 use utoo_manifest::{Spec, SpecError, VersionReq};
 use utoo_resolver::SourceError;
@@ -49,20 +51,68 @@ const ALL_FIELDS: [&str; 4] = [
     "peerDependencies",
 ];
 
-/// Applies the edit to the root package.json, keeping its key order and indentation, and
-/// returns the project as it reads afterwards.
+/// Applies the edit to the package.json of each of `folders` (`""` is the root; the
+/// members `-w` selects otherwise), keeping key order and indentation, and returns the
+/// project as it reads afterwards, with the registry versions picked for the requests
+/// (package name → version), which the install then uses.
 pub(crate) async fn apply(
     ctx: &Context,
     project: Project,
     edit: &EditRequest,
-) -> Result<Project, InstallError> {
-    let path = project.root.join("package.json");
-    let text = &project.root_manifest().text;
-    let mut doc: Map<String, Value> =
-        serde_json::from_str(text).map_err(|source| InstallError::BadPackageJson {
-            path: path.clone(),
-            source,
+    folders: &[String],
+) -> Result<(Project, Vec<(String, String)>), InstallError> {
+    let mut added = Vec::with_capacity(edit.add.len());
+    let mut folder_specs = Vec::new();
+    let mut picked = Vec::new();
+    for raw in &edit.add {
+        if let Some(local) = local_folder(&ctx.options.cwd, raw) {
+            folder_specs.push(folder_request(raw, local)?);
+            continue;
+        }
+        let (name, spec) = split_spec(raw)?;
+        let saved = saved_spec(ctx, &name, &spec).await?;
+        picked.extend(saved.picked);
+        added.push((name, saved.text));
+    }
+    for folder in folders {
+        let Some(manifest) = project.manifests.get(folder) else {
+            continue;
+        };
+        let dir = project.root.join(folder);
+        let mut added = added.clone();
+        // npm saves a folder as `file:` relative to the package.json that lists it.
+        for (name, target) in &folder_specs {
+            added.push((
+                name.clone(),
+                format!("file:{}", relative_path(&dir, target)),
+            ));
+        }
+        let path = dir.join("package.json");
+        let edited = edited_text(&manifest.text, edit, &added).map_err(|source| {
+            InstallError::BadPackageJson {
+                path: path.clone(),
+                source,
+            }
         })?;
+        std::fs::write(&path, edited).map_err(|e| InstallError::io(&path, e))?;
+    }
+    Ok((Project::load(&project.root)?, picked))
+}
+
+/// What `add` writes for one request, and the registry package and version it picked.
+struct Saved {
+    text: String,
+    picked: Option<(String, String)>,
+}
+
+/// package.json `text` with `remove` taken out of every map and `added` saved to the
+/// request's map.
+fn edited_text(
+    text: &str,
+    edit: &EditRequest,
+    added: &[(String, String)],
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut doc: Map<String, Value> = serde_json::from_str(text)?;
     for name in &edit.remove {
         for field in ALL_FIELDS {
             if let Some(Value::Object(map)) = doc.get_mut(field) {
@@ -70,14 +120,12 @@ pub(crate) async fn apply(
             }
         }
     }
-    for raw in &edit.add {
-        let (name, spec) = split_spec(raw)?;
-        let saved = saved_spec(ctx, &name, &spec).await?;
+    for (name, saved) in added {
         // A package lives in one dependency map at a time (npm moves it).
         for field in ALL_FIELDS {
             if field != edit.field.key() {
                 if let Some(Value::Object(map)) = doc.get_mut(field) {
-                    map.remove(&name);
+                    map.remove(name);
                 }
             }
         }
@@ -85,7 +133,7 @@ pub(crate) async fn apply(
             .entry(edit.field.key())
             .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(map) = target {
-            map.insert(name, Value::String(saved));
+            map.insert(name.clone(), Value::String(saved.clone()));
             sort_map(map);
         }
     }
@@ -93,10 +141,68 @@ pub(crate) async fn apply(
     let mut buf = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
-    serde::Serialize::serialize(&doc, &mut ser).expect("JSON values serialise");
+    serde::Serialize::serialize(&doc, &mut ser)?;
     buf.push(b'\n');
-    std::fs::write(&path, &buf).map_err(|e| InstallError::io(&path, e))?;
-    Project::load(&project.root)
+    Ok(buf)
+}
+
+/// `raw` names a folder on disk (`./lib`, `../x`, `/abs`, `file:lib`), resolved from `cwd`.
+fn local_folder(cwd: &Path, raw: &str) -> Option<PathBuf> {
+    let path = raw.strip_prefix("file:").unwrap_or(raw);
+    let local = raw.starts_with("file:")
+        || path.starts_with("./")
+        || path.starts_with("../")
+        || path.starts_with('/')
+        || path == "."
+        || path == "..";
+    if !local {
+        return None;
+    }
+    let abs = cwd.join(path);
+    abs.is_dir().then(|| crate::selection::normalise(&abs))
+}
+
+/// The name a folder request is saved under: its package.json's `name`.
+fn folder_request(raw: &str, folder: PathBuf) -> Result<(String, PathBuf), InstallError> {
+    let manifest_path = folder.join("package.json");
+    let text = std::fs::read_to_string(&manifest_path).map_err(|_| InstallError::BadSpec {
+        spec: raw.into(),
+        reason: "a folder to add needs a package.json",
+    })?;
+    let manifest: utoo_manifest::Manifest =
+        serde_json::from_str(&text).map_err(|source| InstallError::BadPackageJson {
+            path: manifest_path,
+            source,
+        })?;
+    if manifest.name.is_empty() {
+        return Err(InstallError::BadSpec {
+            spec: raw.into(),
+            reason: "the folder's package.json has no `name` to save it under",
+        });
+    }
+    Ok((manifest.name, folder))
+}
+
+/// `to` relative to the folder `from`, with `/` separators (`lib`, `../shared`).
+fn relative_path(from: &Path, to: &Path) -> String {
+    let absolute = |p: &Path| {
+        crate::selection::normalise(&std::path::absolute(p).unwrap_or_else(|_| p.to_owned()))
+    };
+    let (from, to) = (absolute(from), absolute(to));
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    }
 }
 
 fn sort_map(map: &mut Map<String, Value>) {
@@ -106,7 +212,7 @@ fn sort_map(map: &mut Map<String, Value>) {
 }
 
 /// `name@spec` → (name, spec); a leading `@` is a scope, not a separator.
-fn split_spec(raw: &str) -> Result<(String, String), InstallError> {
+pub(crate) fn split_spec(raw: &str) -> Result<(String, String), InstallError> {
     let from = usize::from(raw.starts_with('@'));
     let (name, spec) = match raw[from..].find('@') {
         Some(i) => (&raw[..from + i], &raw[from + i + 1..]),
@@ -125,11 +231,12 @@ fn split_spec(raw: &str) -> Result<(String, String), InstallError> {
     Ok((name.to_owned(), spec.to_owned()))
 }
 
-/// What npm saves: a range as given; for a bare name or a tag, `save-prefix` (`^`, empty
-/// with `save-exact`) + the version it picks.
-async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<String, InstallError> {
+/// What npm saves (reify's save rule): `save-prefix` (`^`, empty with `save-exact`) + the
+/// version it picks, unless the spec is a range that does not contain that prefixed range
+/// (`>=1.2 <1.5` stays; `^1` becomes `^1.4.0`; a bare name, a tag or `1.2.3` becomes
+/// `^<version>`).
+async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<Saved, InstallError> {
     let prefix = &ctx.settings().save_prefix;
-    let exact = prefix.is_empty();
     let parsed = Spec::parse(name, if spec.is_empty() { "latest" } else { spec }).map_err(
         |SpecError::Invalid { reason, .. }| InstallError::BadSpec {
             spec: spec.into(),
@@ -138,12 +245,11 @@ async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<String, Ins
     )?;
     // A file, remote or git spec is saved as written, as npm saves it.
     let Spec::Registry { name: real, req } = parsed else {
-        return Ok(spec.to_owned());
+        return Ok(Saved {
+            text: spec.to_owned(),
+            picked: None,
+        });
     };
-    let keep_range = matches!(req, VersionReq::Range(_)) && !spec.is_empty() && !exact;
-    if keep_range {
-        return Ok(spec.to_owned());
-    }
     let packument = ctx.packuments().get(&real).await.map_err(|e| {
         InstallError::Resolve(utoo_resolver::ResolveError::Fetch {
             name: real.clone(),
@@ -160,11 +266,29 @@ async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<String, Ins
             },
         ));
     };
-    let version = format!("{prefix}{picked}");
-    Ok(if real != name {
-        format!("npm:{real}@{version}")
+    let prefixed = format!("{prefix}{picked}");
+    let range_text = spec.rsplit_once('@').map_or(spec, |(_, r)| r).trim();
+    let keeps_range = match &req {
+        VersionReq::Range(range) => {
+            let plain_version = nodejs_semver::Version::parse(range_text).is_ok();
+            let contains_prefixed =
+                nodejs_semver::Range::parse(&prefixed).is_ok_and(|p| range.allows_all(&p));
+            !plain_version && !range_text.is_empty() && range_text != "*" && !contains_prefixed
+        }
+        VersionReq::Tag(_) => false,
+    };
+    let saved = if keeps_range {
+        range_text.to_owned()
     } else {
-        version
+        prefixed
+    };
+    Ok(Saved {
+        text: if real == name {
+            saved
+        } else {
+            format!("npm:{real}@{saved}")
+        },
+        picked: Some((real, picked.clone())),
     })
 }
 

@@ -61,6 +61,9 @@ pub enum InstallError {
         /// The members there are.
         members: String,
     },
+    /// `--no-workspaces` together with `-w`.
+    #[error("`--no-workspaces` and `--workspace` cannot be used together")]
+    ConflictingWorkspaceFlags,
     /// A project file could not be read or written.
     #[error("could not read or write `{path}`")]
     Io {
@@ -132,6 +135,20 @@ pub enum InstallError {
     /// The cancel token (or the JS `AbortSignal`) fired.
     #[error("the install was cancelled")]
     Cancelled,
+    /// An error also kept in install-on-demand's failure memo (`ensure.rs`): the same
+    /// message, chain, code and hint as the error itself.
+    #[error(transparent)]
+    Shared(std::sync::Arc<InstallError>),
+    /// Install on demand was asked again for specs that failed moments ago; the error is
+    /// the earlier one, not a new attempt.
+    #[error("`{specs}` failed to install moments ago; not retrying yet")]
+    RecentlyFailed {
+        /// The specs, as given, space-separated.
+        specs: String,
+        /// The earlier failure.
+        #[source]
+        source: std::sync::Arc<InstallError>,
+    },
     /// A panic inside the engine: a bug, reported as an error so the host process survives.
     #[error("internal error: {what} panicked")]
     Internal {
@@ -160,7 +177,8 @@ impl InstallError {
             InstallError::BadPackageJson { .. } => ErrorCode::JsonParse,
             InstallError::BadWorkspaces { .. }
             | InstallError::DuplicateWorkspace { .. }
-            | InstallError::NoSuchWorkspace { .. } => ErrorCode::Workspaces,
+            | InstallError::NoSuchWorkspace { .. }
+            | InstallError::ConflictingWorkspaceFlags => ErrorCode::Workspaces,
             InstallError::Io { .. } => ErrorCode::Io,
             InstallError::Config(e) => e.code(),
             InstallError::Lockfile(e) => e.code(),
@@ -175,6 +193,7 @@ impl InstallError {
             InstallError::BadSpec { .. } => ErrorCode::InvalidSpec,
             InstallError::Cancelled => ErrorCode::Cancelled,
             InstallError::Internal { .. } => ErrorCode::Internal,
+            InstallError::Shared(e) | InstallError::RecentlyFailed { source: e, .. } => e.code(),
         }
     }
 

@@ -13,6 +13,9 @@ use crate::InstallError;
 
 pub(crate) fn hint(error: &InstallError) -> Option<&'static str> {
     let specific = match error {
+        InstallError::Shared(inner) | InstallError::RecentlyFailed { source: inner, .. } => {
+            return inner.hint();
+        }
         InstallError::BadPackageJson { .. } => {
             Some("fix the JSON syntax of package.json (a trailing comma or a comment is the usual culprit)")
         }
@@ -26,6 +29,12 @@ pub(crate) fn hint(error: &InstallError) -> Option<&'static str> {
             Some("set `registry=` in .npmrc, or the npm_config_registry environment variable")
         }
         InstallError::Resolve(ResolveError::BadManifest { .. }) => Some(REGISTRY_SENT_BAD_JSON),
+        InstallError::NoSuchWorkspace { .. } => Some(
+            "name a member by its package name or folder (`-w packages/a`), or a folder holding members",
+        ),
+        InstallError::ConflictingWorkspaceFlags => {
+            Some("drop `--no-workspaces`, or the `-w` filters (`workspace` in .npmrc too)")
+        }
         _ => None,
     };
     specific.or_else(|| for_code(error.code()))

@@ -1,7 +1,8 @@
-//! The install engine's front door: `install`, `ci`, `add`, `remove`, `update`, `resolve`
-//! and `plan` (a dry run) over a project folder. Front ends (the CLI, the N-API binding)
-//! build [`InstallOptions`], pass a [`Reporter`](utoo_events::Reporter) and get an
-//! [`InstallSummary`] or an [`InstallError`] with a stable code.
+//! The install engine's front door: `install`, `ci`, `add`, `remove`, `update`, `resolve`,
+//! `plan` (a dry run) and install on demand ([`Ensurer`]) over a project folder. Front ends
+//! (the CLI, the N-API binding) build [`InstallOptions`], pass a
+//! [`Reporter`](utoo_events::Reporter) and get an [`InstallSummary`] or an [`InstallError`]
+//! with a stable code.
 //!
 //! Inside, an install is a sequence of stages (`run.rs`), each a value with its inputs and
 //! a `run`: [`Project`](project::Project) → `Plan` → `Target` and `Diff` → prune →
@@ -13,6 +14,7 @@ mod diff;
 mod dry_run;
 mod edit;
 mod engines;
+mod ensure;
 mod error;
 mod failpoint;
 mod hint;
@@ -34,6 +36,7 @@ mod rebuild;
 mod run;
 mod script_policy;
 mod scripts;
+mod selection;
 mod source;
 mod summary;
 mod trust;
@@ -42,6 +45,7 @@ mod why;
 pub use cancel::CancelToken;
 pub use dry_run::{plan, InstallPlan, PlannedChange, PlannedDownload, PlannedScripts};
 pub use edit::{DepField, EditRequest};
+pub use ensure::{EnsureReport, Ensurer, DEFAULT_FAILURE_WINDOW};
 pub use error::{FailedPackage, InstallError};
 pub use list::{list, ListNode, ListOptions, ListReport, ListState};
 pub use options::{InstallOptions, Mode};

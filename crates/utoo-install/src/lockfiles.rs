@@ -31,8 +31,12 @@ pub(crate) fn final_tree(
 /// What node_modules holds at the end of a run that touched it.
 pub(crate) struct OnDisk<'a> {
     pub installed: &'a BTreeSet<String>,
+    /// Links placed and the project folders they lead to (hidden lockfile only).
+    pub linked: &'a BTreeSet<String>,
     /// Whether node_modules changed this run (then the hidden lockfile is rewritten).
     pub changed: bool,
+    /// The whole tree is on disk (no workspace filter): only then a no-op stamp is left.
+    pub complete: bool,
     /// For the no-op stamp: the tree's size and what was left out for this platform.
     pub packages: u64,
     pub skipped_optional: u64,
@@ -72,7 +76,7 @@ impl Lockfiles<'_> {
                 version,
                 self.packages
                     .iter()
-                    .filter(|(p, _)| on_disk.installed.contains(*p)),
+                    .filter(|(p, _)| on_disk.installed.contains(*p) || on_disk.linked.contains(*p)),
                 &indent,
                 omit_resolved,
             );
@@ -81,6 +85,9 @@ impl Lockfiles<'_> {
             Lockfile::write(&node_modules.join(HIDDEN_LOCKFILE), &hidden)?;
         }
         // Last: the stamp names the final bytes of both lockfiles.
+        if !on_disk.complete {
+            return Ok(changed);
+        }
         noop::record(
             ctx,
             self.project,

@@ -63,6 +63,32 @@ impl<'a> Edges<'a> {
         set
     }
 
+    /// `starts` and every package they reach (walking out of the root never: a member
+    /// filter must not take in the whole workspace through it).
+    pub(crate) fn reachable_from(
+        &self,
+        starts: impl IntoIterator<Item = &'a str>,
+    ) -> BTreeSet<&'a str> {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut queue: VecDeque<&str> = VecDeque::new();
+        for start in starts {
+            if seen.insert(start) {
+                queue.push_back(start);
+            }
+        }
+        while let Some(node) = queue.pop_front() {
+            if node.is_empty() {
+                continue;
+            }
+            for &(to, _) in self.out.get(node).into_iter().flatten() {
+                if seen.insert(to) {
+                    queue.push_back(to);
+                }
+            }
+        }
+        seen
+    }
+
     /// The packages the root reaches without passing through `avoid` (the root left out).
     pub(crate) fn reachable_avoiding(&self, avoid: &BTreeSet<&str>) -> BTreeSet<&'a str> {
         let mut seen: BTreeSet<&str> = BTreeSet::from([""]);

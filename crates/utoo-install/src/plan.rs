@@ -18,6 +18,8 @@ use crate::{InstallError, Mode};
 /// install.
 pub(crate) struct Plan<'a> {
     pub project: &'a Project,
+    /// Versions `add` picked for its requests (see `ResolveOptions::prefer`).
+    pub prefer: &'a [(String, String)],
 }
 
 /// The tree to install, as lockfile entries keyed by install path (`""` is the root).
@@ -84,7 +86,7 @@ impl Plan<'_> {
                 .and_then(|o| o.check_direct(manifest))
                 .and_then(|()| overridden_specs(&packages, manifest))
                 .map_err(ResolveError::from)?;
-            let complete = check_members(&packages, &members)
+            let complete = check_members(&self.project.root, &packages, &members)
                 .and_then(|()| check_complete(&packages, settings.legacy_peer_deps, &overrides));
             match complete {
                 Ok(()) => {
@@ -119,6 +121,7 @@ impl Plan<'_> {
             strict_peer_deps: settings.strict_peer_deps,
             force: settings.force,
             node_version: ctx.node_version().await.cloned(),
+            prefer: self.prefer.to_vec(),
         };
         let resolved = resolve_workspace(
             manifest,
@@ -146,9 +149,22 @@ fn unpinned(mut lock: Lockfile, names: &[String]) -> Lockfile {
     lock
 }
 
-/// Whether every member has its link at `node_modules/<name>` (a member added since the
-/// lockfile was written has none).
-fn check_members(packages: &BTreeMap<String, LockEntry>, members: &[Member]) -> Result<(), String> {
+/// Whether the lockfile's workspace still stands: no folder it lists is gone, and every
+/// member has its link at `node_modules/<name>` (a member added since has none).
+fn check_members(
+    root: &std::path::Path,
+    packages: &BTreeMap<String, LockEntry>,
+    members: &[Member],
+) -> Result<(), String> {
+    // A member or `file:` folder the lockfile has that is gone (its package.json removed).
+    for path in packages.keys().filter(|p| !p.is_empty() && is_top(p)) {
+        let member = members.iter().any(|m| m.path == *path);
+        if !member && !root.join(path).join("package.json").is_file() {
+            return Err(format!(
+                "the lockfile's folder `{path}` has no package.json any more"
+            ));
+        }
+    }
     for member in members {
         let link = format!("node_modules/{}", member.manifest.name);
         let linked = packages

@@ -2,10 +2,11 @@
 //! project → (edit) → plan → target → diff → prune → fetch/link → bins → scripts →
 //! lockfiles → the project's own scripts.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use utoo_linker::{link_bins, remove_extraneous, remove_package};
+use utoo_lockfile::LockEntry;
 
 use crate::context::Context;
 use crate::diff::{Diff, Removal, Target};
@@ -15,6 +16,7 @@ use crate::pipeline::{FetchLink, FetchOutcome};
 use crate::plan::{Plan, Planned};
 use crate::project::Project;
 use crate::scripts::{DependencyScripts, RootScripts, ScriptsOutcome};
+use crate::selection::{Scope, Selection};
 use crate::summary::{InstallSummary, Timings};
 use crate::trust::HiddenLockfile;
 use crate::{edit, noop, InstallError, InstallOptions, Mode};
@@ -58,9 +60,14 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
     let mut project = Project::load(&ctx.root)?;
     project.warn_unmatched(&ctx.events);
     let mode = ctx.options.mode;
+    let selection = Selection::of(ctx.settings(), &project, &ctx.options.cwd)?;
+    let mut picked = Vec::new();
     let _lock = ProjectLock::acquire(&project, mode, &ctx.events).await?;
     if let Some(request) = &ctx.options.edit {
-        project = edit::apply(&ctx, project, request).await?;
+        let folders = selection
+            .as_ref()
+            .map_or_else(|| vec![String::new()], Selection::edited_folders);
+        (project, picked) = edit::apply(&ctx, project, request, &folders).await?;
     } else if mode == Mode::Install && ctx.options.update.is_none() {
         if let Some(stamp) = noop::still_installed(&ctx, &project) {
             let summary = InstallSummary {
@@ -69,17 +76,22 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
                 up_to_date: true,
                 ..InstallSummary::default()
             };
-            return finish(&ctx, &project, summary, started).await;
+            return finish(&ctx, &project, selection.as_ref(), summary, started).await;
         }
     }
 
-    let planned = Plan { project: &project }.run(&ctx).await?;
+    let planned = Plan {
+        project: &project,
+        prefer: &picked,
+    }
+    .run(&ctx)
+    .await?;
     crate::engines::check(&ctx, &planned.packages).await?;
     if mode == Mode::LockfileOnly {
         return lockfile_only(&ctx, &project, &planned, started);
     }
-    let summary = install_tree(&ctx, &project, planned).await?;
-    finish(&ctx, &project, summary, started).await
+    let summary = install_tree(&ctx, &project, planned, selection.as_ref()).await?;
+    finish(&ctx, &project, selection.as_ref(), summary, started).await
 }
 
 /// `--lockfile-only`: the planned tree goes to package-lock.json and nowhere else.
@@ -111,28 +123,47 @@ fn lockfile_only(
 }
 
 /// Target → diff → (prune → fetch/link → bins → scripts, unless nothing changes) →
-/// lockfiles.
+/// lockfiles. With a workspace `selection`, only its part of the tree is touched.
 async fn install_tree(
     ctx: &Context,
     project: &Project,
     planned: Planned,
+    selection: Option<&Selection>,
 ) -> Result<InstallSummary, InstallError> {
     let mode = ctx.options.mode;
-    let target = Target::of(&planned.packages, ctx.settings())?;
-    if mode == Mode::Ci && project.node_modules().exists() {
-        // npm ci starts from an empty node_modules; only that folder is removed.
-        let node_modules = project.node_modules();
-        std::fs::remove_dir_all(&node_modules).map_err(|e| InstallError::io(&node_modules, e))?;
+    let mut target = Target::of(&planned.packages, ctx.settings())?;
+    if mode == Mode::Ci {
+        empty_node_modules(project)?;
     }
     let hidden = HiddenLockfile::read(project);
-    let diff = Diff::between(ctx, project, &planned.packages, &target, &hidden)?;
+    let scope = selection.map(|s| {
+        Scope::new(
+            s,
+            &planned.packages,
+            hidden.lock.as_ref().map(|l| &l.packages),
+        )
+    });
+    if let Some(scope) = &scope {
+        // Outside the selection a path stays as it is: recorded when it is already right.
+        target.paths.retain(|p| {
+            scope.wants(p) || hidden.trusts(&project.root, p, &planned.packages[p.as_str()])
+        });
+    }
+    let diff = Diff::between(
+        ctx,
+        project,
+        &planned.packages,
+        &target,
+        &hidden,
+        scope.as_ref(),
+    )?;
     drop(hidden);
-    let up_to_date =
-        diff.is_empty() && crate::links::links_in_place(&project.root, &planned.packages);
+    let links = links_in_scope(&planned.packages, scope.as_ref(), ctx.settings().omit);
+    let up_to_date = diff.is_empty() && crate::links::links_in_place(&project.root, &links);
     let changes = if up_to_date {
         Changes::none(target.paths)
     } else {
-        Changes::apply(ctx, project, &planned, target.paths, diff).await?
+        Changes::apply(ctx, project, &planned, &links, target.paths, diff).await?
     };
     let packages = planned.len();
     let skipped_optional = target.skipped + changes.fetched.skipped.len() as u64;
@@ -143,7 +174,9 @@ async fn install_tree(
         write_package_lock: mode != Mode::Ci,
         on_disk: Some(OnDisk {
             installed: &changes.installed,
+            linked: &linked_paths(&links),
             changed: !up_to_date,
+            complete: scope.is_none(),
             packages,
             skipped_optional,
         }),
@@ -210,12 +243,13 @@ impl Changes {
         ctx: &Context,
         project: &Project,
         planned: &Planned,
+        links: &BTreeMap<String, LockEntry>,
         target: BTreeSet<String>,
         diff: Diff,
     ) -> Result<Changes, InstallError> {
         invalidate(project)?;
         let removed = prune(project, &target, diff.remove)?;
-        crate::links::make_links(&project.root, &planned.packages)?;
+        crate::links::make_links(&project.root, links)?;
         let placed_paths: Vec<String> = diff.place.iter().map(|p| p.path.clone()).collect();
         let fetched = FetchLink { place: diff.place }.run(ctx).await?;
         let mut installed = target;
@@ -224,14 +258,13 @@ impl Changes {
         }
 
         let t = Instant::now();
-        let links = planned.packages.iter().filter(|(_, e)| e.link);
         link_bins(
             &project.root,
             &planned.packages,
             installed
                 .iter()
                 .map(String::as_str)
-                .chain(links.map(|(p, _)| p.as_str())),
+                .chain(links.keys().map(String::as_str)),
         )?;
         let bins_ms = elapsed_ms(t);
 
@@ -260,6 +293,48 @@ impl Changes {
     }
 }
 
+/// npm ci starts from empty node_modules folders, the root's and each member's; only those
+/// folders are removed.
+fn empty_node_modules(project: &Project) -> Result<(), InstallError> {
+    for folder in project.manifests.keys() {
+        let node_modules = project.root.join(folder).join("node_modules");
+        if node_modules.exists() {
+            std::fs::remove_dir_all(&node_modules)
+                .map_err(|e| InstallError::io(&node_modules, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The link entries (members, `file:` folders) that go on disk: all of them but the kinds
+/// `omit` leaves out, or those the workspace selection reaches.
+fn links_in_scope(
+    packages: &BTreeMap<String, LockEntry>,
+    scope: Option<&Scope>,
+    omit: utoo_config::Omit,
+) -> BTreeMap<String, LockEntry> {
+    packages
+        .iter()
+        .filter(|(path, e)| {
+            // npm records the flags on the folder, not on the link.
+            let folder = e.resolved.as_deref().and_then(|f| packages.get(f));
+            e.link
+                && !folder.is_some_and(|f| crate::diff::omitted(f, omit))
+                && scope.is_none_or(|s| s.wants(path))
+        })
+        .map(|(path, e)| (path.clone(), e.clone()))
+        .collect()
+}
+
+/// The links on disk and the folders they lead to, which npm's hidden lockfile lists too
+/// (so a member or `file:` folder that goes away has its link removed next time).
+fn linked_paths(links: &BTreeMap<String, LockEntry>) -> BTreeSet<String> {
+    links
+        .iter()
+        .flat_map(|(path, e)| std::iter::once(path.clone()).chain(e.resolved.clone()))
+        .collect()
+}
+
 /// Removes what the target no longer has; returns how many packages went.
 fn prune(
     project: &Project,
@@ -273,7 +348,10 @@ fn prune(
             }
             paths.len() as u64
         }
-        Removal::Extraneous => remove_extraneous(&project.root, target)?.len() as u64,
+        Removal::Extraneous => {
+            let members: Vec<&str> = project.manifests.keys().map(String::as_str).collect();
+            remove_extraneous(&project.root, &members, target)?.len() as u64
+        }
     })
 }
 
@@ -282,11 +360,17 @@ fn prune(
 async fn finish(
     ctx: &Context,
     project: &Project,
+    selection: Option<&Selection>,
     mut summary: InstallSummary,
     started: Instant,
 ) -> Result<InstallSummary, InstallError> {
     let t = Instant::now();
-    summary.scripts_run += RootScripts { project }.run(ctx).await?;
+    summary.scripts_run += RootScripts {
+        project,
+        members: Selection::member_folders(selection, project),
+    }
+    .run(ctx)
+    .await?;
     summary.timings.scripts_ms += elapsed_ms(t);
     summary.warnings = ctx.events.warnings();
     summary.timings.total_ms = elapsed_ms(started);

@@ -142,10 +142,18 @@ impl DependencyScripts<'_> {
 }
 
 /// The project's own install hooks, which npm runs after its dependencies are in place, on
-/// every install, even a no-op.
+/// every install, even a no-op: each workspace member's (`preinstall`, `prepare`, `install`,
+/// `postinstall`, as arborist rebuilds a linked member; a member after the members it
+/// depends on; members are the project's own code, so npm 12's `allowScripts` does not
+/// gate them), then the root's.
 pub(crate) struct RootScripts<'a> {
     pub project: &'a Project,
+    /// The members the run works on (all of them without a workspace filter).
+    pub members: Vec<String>,
 }
+
+const MEMBER_EVENTS: [&str; 4] = ["preinstall", "prepare", "install", "postinstall"];
+const ROOT_EVENTS: [&str; 4] = ["preinstall", "install", "postinstall", "prepare"];
 
 impl RootScripts<'_> {
     /// Runs them; returns how many scripts ran.
@@ -153,8 +161,50 @@ impl RootScripts<'_> {
         if !ctx.runs_scripts() {
             return Ok(0);
         }
-        let manifest = &self.project.root_manifest().manifest;
-        let scripts: Vec<(String, String)> = ["preinstall", "install", "postinstall", "prepare"]
+        let mut jobs: Vec<ScriptJob> = Vec::new();
+        let mut manifests = Vec::new();
+        let mut member_jobs: BTreeMap<&str, usize> = BTreeMap::new();
+        for folder in &self.members {
+            let Some(member) = self.project.manifests.get(folder) else {
+                continue;
+            };
+            if let Some(job) = self.job(folder, &member.manifest, &MEMBER_EVENTS) {
+                member_jobs.insert(member.manifest.name.as_str(), jobs.len());
+                manifests.push(&member.manifest);
+                jobs.push(job);
+            }
+        }
+        // A member waits for the members it depends on.
+        for (me, (job, manifest)) in jobs.iter_mut().zip(&manifests).enumerate() {
+            job.after = manifest
+                .edges(true)
+                .iter()
+                .filter_map(|(name, _, _)| member_jobs.get(name.as_str()).copied())
+                .filter(|i| *i != me)
+                .collect();
+        }
+        let members_done: Vec<usize> = (0..jobs.len()).collect();
+        if let Some(mut root) = self.job("", &self.project.root_manifest().manifest, &ROOT_EVENTS) {
+            root.after = members_done;
+            jobs.push(root);
+        }
+        if jobs.is_empty() {
+            return Ok(0);
+        }
+        let ran = jobs.iter().map(|j| j.scripts.len() as u64).sum();
+        let _phase = ctx.events.phase(Phase::Scripts);
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        run_jobs(Arc::new(script_env(ctx)), jobs, cores, &ctx.events).await?;
+        Ok(ran)
+    }
+
+    fn job(
+        &self,
+        folder: &str,
+        manifest: &utoo_manifest::Manifest,
+        events: &[&str],
+    ) -> Option<ScriptJob> {
+        let scripts: Vec<(String, String)> = events
             .iter()
             .filter_map(|event| {
                 manifest
@@ -164,9 +214,9 @@ impl RootScripts<'_> {
             })
             .collect();
         if scripts.is_empty() {
-            return Ok(0);
+            return None;
         }
-        let job = ScriptJob {
+        Some(ScriptJob {
             id: if manifest.name.is_empty() {
                 "the project".into()
             } else {
@@ -174,15 +224,11 @@ impl RootScripts<'_> {
             },
             name: manifest.name.clone(),
             version: manifest.version.clone(),
-            dir: self.project.root.clone(),
+            dir: self.project.root.join(folder),
             scripts,
             optional: false,
             after: Vec::new(),
-        };
-        let ran = job.scripts.len() as u64;
-        let _phase = ctx.events.phase(Phase::Scripts);
-        run_jobs(Arc::new(script_env(ctx)), vec![job], 1, &ctx.events).await?;
-        Ok(ran)
+        })
     }
 }
 

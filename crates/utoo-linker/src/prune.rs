@@ -4,11 +4,12 @@ use std::path::Path;
 
 use crate::LinkError;
 
-/// Removes the package at `path` (relative to `root`, always under a `node_modules`).
-/// Refuses anything else: a bug upstream must never delete the user's files.
+/// Removes the package at `path` (relative to `root`, always directly in a `node_modules`:
+/// the root's, a package's or a workspace member's). Refuses anything else: a bug upstream
+/// must never delete the user's files.
 pub fn remove_package(root: &Path, path: &str) -> Result<(), LinkError> {
     assert!(
-        path.starts_with("node_modules/") && !path.split('/').any(|p| p == ".." || p.is_empty()),
+        is_package_path(path),
         "refusing to remove `{path}`, which is not a package path"
     );
     let abs = root.join(path);
@@ -31,12 +32,36 @@ pub fn remove_package(root: &Path, path: &str) -> Result<(), LinkError> {
     Ok(())
 }
 
-/// Removes every package folder under `root`'s node_modules tree that is not in `keep`
-/// (npm prunes extraneous packages). Dot-folders (`.bin`, `.cache`) are left alone.
-/// Returns the removed paths.
-pub fn remove_extraneous(root: &Path, keep: &BTreeSet<String>) -> Result<Vec<String>, LinkError> {
+/// `…/node_modules/<name>` or `…/node_modules/@scope/<name>`, relative, with no `..`.
+fn is_package_path(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || *p == "." || *p == "..")
+    {
+        return false;
+    }
+    let name_at = match parts.as_slice() {
+        [.., scope, _] if scope.starts_with('@') => parts.len() - 2,
+        _ => parts.len() - 1,
+    };
+    name_at >= 1 && parts[name_at - 1] == "node_modules" && !parts[parts.len() - 1].starts_with('@')
+}
+
+/// Removes every package folder under the node_modules trees of `root` and of the project
+/// folders `tops` (workspace members, relative to `root`) that is not in `keep` (npm prunes
+/// extraneous packages). Dot-folders (`.bin`, `.cache`) are left alone. Returns the removed
+/// paths.
+pub fn remove_extraneous(
+    root: &Path,
+    tops: &[&str],
+    keep: &BTreeSet<String>,
+) -> Result<Vec<String>, LinkError> {
     let mut removed = Vec::new();
     walk(root, "", keep, &mut removed)?;
+    for top in tops.iter().filter(|t| !t.is_empty()) {
+        walk(root, top, keep, &mut removed)?;
+    }
     Ok(removed)
 }
 
@@ -100,7 +125,7 @@ mod tests {
         }
         fs::write(r.join("outside.txt"), "mine").unwrap();
         let keep: BTreeSet<String> = ["node_modules/keep".to_string()].into();
-        let mut removed = remove_extraneous(r, &keep).unwrap();
+        let mut removed = remove_extraneous(r, &[], &keep).unwrap();
         removed.sort();
         assert_eq!(
             removed,
@@ -113,6 +138,29 @@ mod tests {
         assert!(r.join("node_modules/.cache/x").is_dir());
         assert!(!r.join("node_modules/@s").exists());
         assert!(r.join("outside.txt").exists());
+    }
+
+    #[test]
+    fn package_paths_sit_directly_in_a_node_modules() {
+        for ok in [
+            "node_modules/a",
+            "node_modules/@s/a",
+            "node_modules/a/node_modules/@s/b",
+            "packages/a/node_modules/b",
+        ] {
+            assert!(is_package_path(ok), "{ok}");
+        }
+        for bad in [
+            "packages/a",
+            "node_modules",
+            "node_modules/@s",
+            "src/node_modules/../../x",
+            "node_modules//a",
+            "/node_modules/a",
+            "node_modules/a/lib",
+        ] {
+            assert!(!is_package_path(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub struct ResolveOptions {
     pub force: bool,
     /// The running Node, for `engines.node` preferences.
     pub node_version: Option<Version>,
+    /// `name` → version that `add` picked for an explicit request (`x@1.2.3` is saved as
+    /// `^1.2.3` but installs 1.2.3, as in npm): chosen wherever it satisfies.
+    pub prefer: Vec<(String, String)>,
 }
 
 /// The resolved tree, as lockfile entries keyed by install path (the root is `""`).
@@ -66,7 +69,7 @@ pub async fn resolve_workspace<S: PackumentSource>(
         source,
         options,
         events,
-        preferred: preferred_versions(locked),
+        preferred: preferred_versions(locked, &options.prefer),
         overrides,
         root,
     };
@@ -812,8 +815,15 @@ fn describe(tree: &Tree, id: NodeId) -> String {
     }
 }
 
-fn preferred_versions(locked: Option<&Lockfile>) -> BTreeMap<String, Vec<String>> {
+fn preferred_versions(
+    locked: Option<&Lockfile>,
+    prefer: &[(String, String)],
+) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, version) in prefer {
+        // An explicit request outranks what the lockfile had.
+        out.insert(name.clone(), vec![version.clone()]);
+    }
     let Some(lock) = locked else {
         return out;
     };
@@ -822,6 +832,9 @@ fn preferred_versions(locked: Option<&Lockfile>) -> BTreeMap<String, Vec<String>
             continue;
         }
         let name = entry.package_name(path).to_owned();
+        if prefer.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
         if let Some(version) = &entry.version {
             out.entry(name).or_default().push(version.clone());
         }

@@ -264,6 +264,7 @@ async fn resolve(source: &Fixtures, case: &Case) -> Result<Outcome, ResolveError
             .get("node_version")
             .and_then(Value::as_str)
             .map(|v| v.parse().expect("[options] node_version is a version")),
+        prefer: Vec::new(),
     };
     let events = Events::new(Arc::new(SilentReporter));
     let resolved =

@@ -108,7 +108,7 @@ async fn incremental_add_and_remove_touch_only_what_changed() {
     assert_eq!(added.added, 2, "right and its nested shared");
     assert_eq!(added.changed, 0);
     assert_eq!(inode(&p), before, "left was not re-placed");
-    assert_eq!(p.package_json()["dependencies"]["right"], "^1");
+    assert_eq!(p.package_json()["dependencies"]["right"], "^1.0.0");
 
     let mut options = p.options();
     options.edit = Some(EditRequest {

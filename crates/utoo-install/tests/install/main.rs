@@ -2,6 +2,7 @@
 
 mod cache;
 mod config;
+mod ensure;
 mod events;
 mod faults;
 mod incremental;

@@ -1,0 +1,4 @@
+import { defineConfig } from 'vite'
+import installOnDemand from './plugin.js'
+
+export default defineConfig({ plugins: [installOnDemand()] })
