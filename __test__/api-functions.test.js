@@ -64,10 +64,10 @@ test('ci() installs exactly the lockfile into a fresh node_modules; ENOLOCK with
 
 test('add() saves where dev/optional/peer/exact say, as utoo add -D/-O/--save-peer/-E', async () => {
   const project = makeProject({})
-  // A range given is saved as given (npm does the same); a bare name gets ^ of the version picked.
+  // npm saves ^<the version picked> (a range given included, when it contains that).
   let summary = await add(['words@^1'], options(project))
   assert.equal(summary.added, 1)
-  assert.deepEqual(pkgJson(project).dependencies, { words: '^1' })
+  assert.deepEqual(pkgJson(project).dependencies, { words: '^1.1.0' })
   await add(['greet'], options(project, { dev: true, exact: true }))
   assert.deepEqual(pkgJson(project).devDependencies, { greet: '1.0.0' })
   await add(['other'], options(project, { optional: true }))
@@ -75,7 +75,7 @@ test('add() saves where dev/optional/peer/exact say, as utoo add -D/-O/--save-pe
   // A package lives in one map: saving it as a peer moves it.
   await add(['words@^1'], options(project, { peer: true }))
   assert.equal(pkgJson(project).dependencies?.words, undefined)
-  assert.deepEqual(pkgJson(project).peerDependencies, { words: '^1' })
+  assert.deepEqual(pkgJson(project).peerDependencies, { words: '^1.1.0' })
   assert.equal(readJson(path.join(project.dir, 'node_modules/words/package.json')).version, '1.1.0')
   summary = await add(['greet'], { ...options(project), dev: true })
   assert.equal(typeof summary.packages, 'number')
