@@ -175,18 +175,7 @@ async fn run(options: InstallOptions) -> Result<InstallPlan, InstallError> {
             downloads.push((path.as_str(), entry));
         }
     }
-    for path in removed {
-        let name = on_disk.get(&path).map_or_else(
-            || utoo_lockfile::entry_name(&path).to_owned(),
-            |e| e.package_name(&path).to_owned(),
-        );
-        out.removed.push(PlannedChange {
-            name,
-            from: version_on_disk(&path),
-            to: None,
-            path,
-        });
-    }
+    out.removed = removals(&on_disk, removed);
     out.download = download_sizes(&ctx, &project, downloads).await;
     Ok(out)
 }
@@ -229,6 +218,25 @@ fn changes(
         Removal::Extraneous => not_in(&target),
     };
     Ok((diff.place.into_iter().map(|p| p.path).collect(), removed))
+}
+
+/// What goes, with the version on disk.
+fn removals(on_disk: &BTreeMap<String, LockEntry>, removed: Vec<String>) -> Vec<PlannedChange> {
+    removed
+        .into_iter()
+        .map(|path| {
+            let entry = on_disk.get(&path);
+            PlannedChange {
+                name: entry.map_or_else(
+                    || utoo_lockfile::entry_name(&path).to_owned(),
+                    |e| e.package_name(&path).to_owned(),
+                ),
+                from: entry.and_then(|e| e.version.clone()),
+                to: None,
+                path,
+            }
+        })
+        .collect()
 }
 
 /// Whether the cache holds the package's tarball, extracted (by its integrity; without
