@@ -10,6 +10,31 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * `npm install <specs>`: adds `name`, `name@range`, `name@tag` or `alias@npm:name@range`
+ * to package.json (`dependencies`, or where `dev` / `optional` / `peer` say; a `^` range
+ * of the version picked unless `exact`) and installs.
+ */
+export declare function add(specs: string[], options?: InstallOptions & SaveOptions): Promise<InstallSummary>
+
+/**
+ * `npm ci`: exactly package-lock.json, into a fresh node_modules (`ENOLOCK` without one,
+ * `ELOCKOUTOFSYNC` when it does not satisfy package.json).
+ */
+export declare function ci(options?: InstallOptions): Promise<InstallSummary>
+
+/** One edge into a package: who depends on it, under what name and range. */
+export interface Dependent {
+  /** npm's edge type. */
+  type: 'prod' | 'dev' | 'optional' | 'peer' | 'peerOptional'
+  /** The name depended on. */
+  name: string
+  /** The range asked for. */
+  spec: string
+  /** The dependent, with its own dependents. */
+  from: Explanation
+}
+
+/**
  * Makes sure every spec (`'lodash'`, `'zod@^3'`, `'@scope/x@1.2.3'`) is installed in the
  * project in `options.cwd`: the install-on-demand call of a dev server. Specs node_modules
  * already satisfies cost no network and no write; the others are saved to package.json
@@ -29,16 +54,43 @@ export interface EnsureResult {
   summary?: InstallSummary
 }
 
+/** One installed copy of a package and why it is there (`npm explain --json`'s shape). */
+export interface Explanation {
+  /** The package's real name. */
+  name: string
+  version: string
+  /** Its install path; the project's folder for the project itself. */
+  location: string
+  isWorkspace: boolean
+  /** Nothing depends on it. */
+  extraneous: boolean
+  /** Only dev dependencies reach it. */
+  dev: boolean
+  /** Only optional dependencies reach it. */
+  optional: boolean
+  /** Only peer dependencies reach it. */
+  peer: boolean
+  /** This is the project itself, where every chain ends. */
+  isRoot: boolean
+  /** The edges that reach it. */
+  dependents: Array<Dependent>
+}
+
 /**
  * Installs the dependencies of the project in `options.cwd` (default: `process.cwd()`),
  * like `npm install` (or `npm ci` with `options.ci`). Resolves with a summary; rejects with
- * an `Error` whose `code` is stable (`ETARGET`, `E404`, `EINTEGRITY`, `ECANCELLED`, ...; the
- * README lists them all), whose `hint` says what to do (or is null) and whose `cause` chain
- * holds the reasons beneath, nearest first.
+ * an `Error` whose `code` is stable (`ETARGET`, `E404`, `EINTEGRITY`, ...; the README lists
+ * them all), whose `hint` says what to do (or is null) and whose `cause` chain holds the
+ * reasons beneath, nearest first. An aborted `signal` rejects with an `AbortError`
+ * (`code: 'ABORT_ERR'`). Two runs in one project wait for each other (an OS file lock, so
+ * across processes too); runs in different projects go at once.
  */
 export declare function install(options?: InstallOptions): Promise<InstallSummary>
 
-/** Options of `install()` and `resolve()`; every field is optional. */
+/**
+ * Options of every installing function (`install`, `ci`, `add`, `remove`, `update`,
+ * `resolve`, `plan`); every field is optional. Names are npm's, camel-cased.
+ */
 export interface InstallOptions {
   /** The project folder (default: `process.cwd()`). */
   cwd?: string
@@ -55,18 +107,54 @@ export interface InstallOptions {
   preferOffline?: boolean
   /** Never use the network; everything must be in the cache (else code `ENOTCACHED`). */
   offline?: boolean
-  /** `npm ci`: install exactly the lockfile into a fresh node_modules. */
+  /** `npm ci`: install exactly the lockfile into a fresh node_modules (`ci()` sets it). */
   ci?: boolean
+  /** npm's `--package-lock-only`: write package-lock.json, leave node_modules alone. */
+  lockfileOnly?: boolean
   legacyPeerDeps?: boolean
   force?: boolean
   /** Dependency kinds left off the disk (`["dev"]`); they stay in the lockfile. */
   omit?: Array<string>
   /** npm config keys, as on npm's command line (`{ "omit-lockfile-registry-resolved": "false" }`). */
   config?: Record<string, string>
-  /** Called with progress events; throttled, and never keeps the process alive. */
+  /**
+   * Called with progress events; throttled, never keeps the process alive, and a callback
+   * that throws or is slow neither fails nor slows the install.
+   */
   onProgress?: (event: ProgressEvent) => void
-  /** Aborting the signal rejects the promise with code `ECANCELLED`. */
+  /**
+   * Milliseconds without any event before `onProgress` gets a `stalled` event (default
+   * 10000).
+   */
+  stalledAfterMs?: number
+  /**
+   * Aborting it rejects the promise with an `AbortError` (`name: 'AbortError'`,
+   * `code: 'ABORT_ERR'`, as Node's own APIs do).
+   */
   signal?: AbortSignal
+}
+
+/** What an install with the same options would do; `plan()` writes nothing to find out. */
+export interface InstallPlan {
+  /** Packages in the tree it would install. */
+  packages: number
+  /** Whether the registry had to be asked (false: the lockfile was enough). */
+  resolved: boolean
+  /** Whether package-lock.json would get other content. */
+  lockfileChanged: boolean
+  /** Packages placed where nothing is now (`from` is absent). */
+  added: Array<PlannedChange>
+  /** Packages replacing what is there (`from` → `to`). */
+  changed: Array<PlannedChange>
+  /** Packages removed (`to` is absent). */
+  removed: Array<PlannedChange>
+  /**
+   * Placed dependencies with install scripts, and whether npm 12's `allowScripts` policy
+   * lets them run (none with `ignoreScripts`).
+   */
+  scripts: Array<PlannedScripts>
+  /** Tarballs not in the cache. */
+  download: PlannedDownload
 }
 
 /** What an install did. */
@@ -92,26 +180,134 @@ export interface InstallSummary {
   scriptsNotRun: Array<ScriptsNotRun>
 }
 
-/** A progress event as the `onProgress` callback receives it. */
-export interface ProgressEvent {
-  /** `phaseStart`, `progress`, `phaseEnd`, `warning` or `scriptOutput`. */
-  type: string
-  /** `resolve`, `fetch`, `link` or `scripts`. */
-  phase?: string
-  done?: number
-  total?: number
-  /** `name@version` the event is about. */
-  package?: string
-  elapsedMs?: number
-  code?: string
-  message?: string
-  script?: string
-  line?: string
+/**
+ * `npm ls --json`: the installed tree in npm's shape, with its problems (missing, invalid,
+ * extraneous) as `problems` and `error` rather than a rejection. Read-only, no network.
+ */
+export declare function list(options?: ListOptions): Promise<ListResult>
+
+/** One node of the listing. */
+export interface ListedPackage {
+  /** The real name, for an alias (`alias@npm:name@range`). */
+  name?: string
+  /** The installed version (absent when `missing`). */
+  version?: string
+  /** Where its tarball came from, when a lockfile says. */
+  resolved?: string
+  /** Always false (utoo applies overrides while resolving; npm's flag is about `ls`). */
+  overridden?: boolean
+  /** Depended on and not installed; `required` is the range. */
+  missing?: boolean
+  required?: string
+  /** `"<range>" from <dependent>`: installed at a version its dependent does not accept. */
+  invalid?: string
+  /** Installed and depended on by nothing. */
+  extraneous?: boolean
+  problems?: Array<string>
+  /** Its dependencies, within the depth asked for (a package listed before is shown once). */
+  dependencies?: Record<string, ListedPackage>
+}
+
+/** `npm ls --json`'s `error` entry. */
+export interface ListError {
+  code: string
+  summary: string
+  detail: string
+}
+
+/** Options of `list()`, as `npm ls`. */
+export interface ListOptions {
+  /** The project folder (default: `process.cwd()`). */
+  cwd?: string
+  /** Only the paths to these packages (the whole depth is searched). */
+  names?: Array<string>
+  /** Every level (`npm ls --all`), not only the direct dependencies. */
+  all?: boolean
+  /** Levels below the direct dependencies (`npm ls --depth`). */
+  depth?: number
+}
+
+/** The project's installed tree, in `npm ls --json`'s shape. */
+export interface ListResult {
+  /** package.json's `name`, when it has one. */
+  name?: string
+  version?: string
+  /** npm's problem lines (`missing: a@^1, required by app@1.0.0`); `npm ls` fails on any. */
+  problems?: Array<string>
+  /** With problems: `{ code: 'ELSPROBLEMS', summary, detail }`, as npm. */
+  error?: ListError
+  /** The direct dependencies, by the name they are depended on as. */
+  dependencies?: Record<string, ListedPackage>
 }
 
 /**
+ * What `install(options)` would do (with `ci` or `lockfileOnly`, what those would do),
+ * without writing anything into the project: not package.json, not the lockfiles, not
+ * node_modules. Only the cache may gain registry metadata.
+ */
+export declare function plan(options?: InstallOptions): Promise<InstallPlan>
+
+/** One package added, changed or removed. */
+export interface PlannedChange {
+  name: string
+  /** Install path (`node_modules/a/node_modules/b`). */
+  path: string
+  from?: string
+  to?: string
+}
+
+/** What the install would download. */
+export interface PlannedDownload {
+  /** Tarballs not in the cache. */
+  tarballs: number
+  /** Their compressed size, summed over those whose size the registry gave. */
+  bytes: number
+  /** Of `tarballs`, those whose size is unknown (not counted in `bytes`). */
+  unknownSize: number
+}
+
+/** A dependency whose install scripts would be due. */
+export interface PlannedScripts {
+  /** `name@version`. */
+  package: string
+  path: string
+  /** The policy lets them run; false: skipped (and reported in `scriptsNotRun`). */
+  allowed: boolean
+  /** Skipped because a `false` entry denies them. */
+  denied: boolean
+}
+
+/**
+ * A progress event as the `onProgress` callback receives it: switch on `type`; each kind
+ * carries exactly its own fields. `phase` is the stage (they overlap).
+ * - `phaseStart`, `phaseEnd` (`elapsedMs`): a stage began / ended.
+ * - `progress`: `done` of `total` items (`total` may grow while resolving); `package` is the
+ *   `name@version` just finished. At most one per stage every 50 ms; the last
+ *   (`done === total`) always arrives.
+ * - `warning`: `code` (`EDEPRECATED`, `ESCRIPTSNOTRUN`, ...) and `message`; the install goes on.
+ * - `scriptOutput`: one `line` of a lifecycle `script` of `package`, as it is printed.
+ * - `stalled`: nothing happened for `idleMs` (`stalledAfterMs`, default 10 s), repeated while
+ *   the silence lasts; `phase` is the stage of the last event.
+ * - `done`: the last event of a successful run, just before the promise resolves.
+ */
+export type ProgressEvent =
+  | { type: 'phaseStart'; phase: 'resolve' | 'fetch' | 'link' | 'scripts' }
+  | { type: 'progress'; phase: 'resolve' | 'fetch' | 'link' | 'scripts'; done: number; total: number; package?: string }
+  | { type: 'phaseEnd'; phase: 'resolve' | 'fetch' | 'link' | 'scripts'; elapsedMs: number }
+  | { type: 'warning'; code: string; message: string }
+  | { type: 'scriptOutput'; package: string; script: string; line: string }
+  | { type: 'stalled'; idleMs: number; phase?: 'resolve' | 'fetch' | 'link' | 'scripts' }
+  | { type: 'done'; packages: number; added: number; changed: number; removed: number; upToDate: boolean; totalMs: number }
+
+/**
+ * `npm uninstall <names>`: removes them from every dependency map of package.json and
+ * from node_modules.
+ */
+export declare function remove(names: string[], options?: InstallOptions): Promise<InstallSummary>
+
+/**
  * Resolves the dependency tree and writes package-lock.json without touching node_modules
- * (`npm install --package-lock-only`).
+ * (`npm install --package-lock-only`; the same as `install({ lockfileOnly: true })`).
  */
 export declare function resolve(options?: InstallOptions): Promise<InstallSummary>
 
@@ -120,6 +316,18 @@ export declare function resolve(options?: InstallOptions): Promise<InstallSummar
  * resolves with its exit code: 0 ok, 1 failed, 2 usage error.
  */
 export declare function runCli(argv: Array<string>, nodeVersion?: string | undefined | null): Promise<number>
+
+/** Where `add()` saves, as `utoo add -D / -O / --save-peer / -E`. */
+export interface SaveOptions {
+  /** Save to devDependencies (`-D`). */
+  dev?: boolean
+  /** Save to optionalDependencies (`-O`). */
+  optional?: boolean
+  /** Save to peerDependencies (`--save-peer`). */
+  peer?: boolean
+  /** Save the exact version instead of a `^` range (`-E`, npm's `save-exact`). */
+  exact?: boolean
+}
 
 /** A dependency whose install scripts were skipped by the policy. */
 export interface ScriptsNotRun {
@@ -141,7 +349,28 @@ export interface Timings {
   totalMs: number
 }
 
+/**
+ * `npm update [names]`: the named packages (direct or transitive; all when none) move to
+ * the newest versions their package.json ranges and their dependents' ranges allow,
+ * whatever the lockfile pinned; everything else stays locked. package.json is unchanged
+ * (npm's `save=false` default for `update`); package-lock.json and node_modules follow.
+ */
+export declare function update(names?: string[], options?: InstallOptions): Promise<InstallSummary>
+
 export interface Warning {
   code: string
   message: string
+}
+
+/**
+ * `npm explain <name>`: every installed copy that `name` (or `name@range`) names, each
+ * with the chains of dependents that put it there, up to the project (`isRoot`). An empty
+ * list: nothing installed matches. Read-only, no network.
+ */
+export declare function why(name: string, options?: WhyOptions): Promise<Explanation[]>
+
+/** Options of `why()`. */
+export interface WhyOptions {
+  /** The project folder (default: `process.cwd()`). */
+  cwd?: string
 }

@@ -835,7 +835,14 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.add = nativeBinding.add
+module.exports.ci = nativeBinding.ci
 module.exports.ensureInstalled = nativeBinding.ensureInstalled
 module.exports.install = nativeBinding.install
+module.exports.list = nativeBinding.list
+module.exports.plan = nativeBinding.plan
+module.exports.remove = nativeBinding.remove
 module.exports.resolve = nativeBinding.resolve
 module.exports.runCli = nativeBinding.runCli
+module.exports.update = nativeBinding.update
+module.exports.why = nativeBinding.why

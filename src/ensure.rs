@@ -9,7 +9,7 @@ use napi_derive::napi;
 use utoo_install::{EnsureReport, Ensurer, Mode};
 
 use crate::errors;
-use crate::options::{InstallOptions, ModeOverride};
+use crate::options::{InstallOptions, Request};
 use crate::summary::InstallSummary;
 
 static ENSURER: LazyLock<Ensurer> = LazyLock::new(Ensurer::default);
@@ -52,13 +52,20 @@ pub fn ensure_installed<'env>(
 ) -> Result<PromiseRaw<'env, EnsureResult>> {
     let node = env.get_node_version()?;
     let node_version = format!("{}.{}.{}", node.major, node.minor, node.release);
-    let mut engine_options =
-        options
-            .unwrap_or_default()
-            .into_engine(env, ModeOverride::FromOptions, node_version)?;
+    let prepared = options
+        .unwrap_or_default()
+        .into_engine(env, Request::Install, node_version)?;
+    let watch = prepared.watch;
+    let mut engine_options = prepared.options;
     engine_options.mode = Mode::Install;
     env.spawn_future_with_callback(
-        async move { Ok(ENSURER.ensure(&specs, engine_options).await) },
+        async move {
+            let outcome = ENSURER.ensure(&specs, engine_options).await;
+            if let Some(watch) = &watch {
+                watch.stop();
+            }
+            Ok(outcome)
+        },
         |env, outcome| match outcome {
             Ok(report) => Ok(EnsureResult::from(report)),
             Err(error) => Err(errors::to_js_error(env, &error)),

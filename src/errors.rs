@@ -3,7 +3,9 @@ use utoo_install::InstallError;
 
 /// A JS `Error` with the engine's stable `code`, its `hint` (a string or null) and its
 /// reasons as a chain of `cause` Errors, nearest first (`err.cause.cause.message` ...), the
-/// way `new Error(message, { cause })` nests them.
+/// way `new Error(message, { cause })` nests them. A failure about one package (E404,
+/// ETARGET, ...) also has `package`, `spec` (or null) and `requiredBy`; a cancelled run is
+/// an `AbortError` with code `ABORT_ERR`.
 pub(crate) fn to_js_error(env: &Env, error: &InstallError) -> Error {
     js_error(env, error).unwrap_or_else(|_| {
         Error::new(
@@ -23,7 +25,20 @@ fn js_error(env: &Env, error: &InstallError) -> Result<Error> {
         cause = Some(next);
     }
     let mut top = env.create_error(Error::new(Status::GenericFailure, error.to_string()))?;
-    top.set_named_property("code", error.code().as_str())?;
+    if matches!(error, InstallError::Cancelled) {
+        // What Node's own APIs reject with on an aborted signal (`fetch`, `fs.readFile`,
+        // `timers/promises`), so `err.name === 'AbortError'` checks work unchanged. The
+        // engine's and the CLI's code stays ECANCELLED.
+        top.set_named_property("name", "AbortError")?;
+        top.set_named_property("code", "ABORT_ERR")?;
+    } else {
+        top.set_named_property("code", error.code().as_str())?;
+    }
+    if let Some(package) = error.package() {
+        top.set_named_property("package", package.name)?;
+        top.set_named_property("spec", package.spec)?;
+        top.set_named_property("requiredBy", package.required_by)?;
+    }
     match error.hint() {
         Some(hint) => top.set_named_property("hint", hint)?,
         None => top.set_named_property("hint", Null)?,

@@ -1,14 +1,17 @@
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use utoo_install::{CancelToken, Mode};
+use utoo_events::{Reporter, StallWatch};
+use utoo_install::{CancelToken, DepField, EditRequest, Mode};
 
 use crate::cancel::link_abort_signal;
 use crate::progress::{JsReporter, ProgressCallback};
 
-/// Options of `install()` and `resolve()`; every field is optional.
+/// Options of every installing function (`install`, `ci`, `add`, `remove`, `update`,
+/// `resolve`, `plan`); every field is optional. Names are npm's, camel-cased.
 #[napi(object, object_to_js = false)]
 #[derive(Default)]
 pub struct InstallOptions {
@@ -25,35 +28,75 @@ pub struct InstallOptions {
     pub prefer_offline: Option<bool>,
     /// Never use the network; everything must be in the cache (else code `ENOTCACHED`).
     pub offline: Option<bool>,
-    /// `npm ci`: install exactly the lockfile into a fresh node_modules.
+    /// `npm ci`: install exactly the lockfile into a fresh node_modules (`ci()` sets it).
     pub ci: Option<bool>,
+    /// npm's `--package-lock-only`: write package-lock.json, leave node_modules alone.
+    pub lockfile_only: Option<bool>,
     pub legacy_peer_deps: Option<bool>,
     pub force: Option<bool>,
     /// Dependency kinds left off the disk (`["dev"]`); they stay in the lockfile.
     pub omit: Option<Vec<String>>,
     /// npm config keys, as on npm's command line (`{ "omit-lockfile-registry-resolved": "false" }`).
     pub config: Option<std::collections::HashMap<String, String>>,
-    /// Called with progress events; throttled, and never keeps the process alive.
+    /// Called with progress events; throttled, never keeps the process alive, and a callback
+    /// that throws or is slow neither fails nor slows the install.
     #[napi(ts_type = "(event: ProgressEvent) => void")]
     pub on_progress: Option<ProgressCallback>,
-    /// Aborting the signal rejects the promise with code `ECANCELLED`.
+    /// Milliseconds without any event before `onProgress` gets a `stalled` event (default
+    /// 10000).
+    pub stalled_after_ms: Option<u32>,
+    /// Aborting it rejects the promise with an `AbortError` (`name: 'AbortError'`,
+    /// `code: 'ABORT_ERR'`, as Node's own APIs do).
     #[napi(ts_type = "AbortSignal")]
     pub signal: Option<Object<'static>>,
 }
 
-#[derive(Clone, Copy)]
-pub(crate) enum ModeOverride {
-    FromOptions,
-    LockfileOnly,
+/// Where `add()` saves, as `utoo add -D / -O / --save-peer / -E`.
+#[expect(
+    unreachable_pub,
+    reason = "only index.d.ts names it: add() reads it from its options object"
+)]
+#[napi(object, object_to_js = false)]
+#[derive(Default)]
+pub struct SaveOptions {
+    /// Save to devDependencies (`-D`).
+    pub dev: Option<bool>,
+    /// Save to optionalDependencies (`-O`).
+    pub optional: Option<bool>,
+    /// Save to peerDependencies (`--save-peer`).
+    pub peer: Option<bool>,
+    /// Save the exact version instead of a `^` range (`-E`, npm's `save-exact`).
+    pub exact: Option<bool>,
 }
+
+/// What the function asks of the engine besides the options.
+pub(crate) enum Request {
+    /// `install(options)` / `plan(options)`: the mode the options say.
+    Install,
+    Ci,
+    LockfileOnly,
+    Add(Vec<String>, SaveOptions),
+    Remove(Vec<String>),
+    Update(Vec<String>),
+}
+
+/// The engine's options, and the stall watch to stop when the run ends.
+pub(crate) struct Prepared {
+    pub options: utoo_install::InstallOptions,
+    pub watch: Option<Arc<StallWatch>>,
+    pub reporter: Option<Arc<JsReporter>>,
+}
+
+/// npm's default: a `stalled` event after 10 s of silence.
+const STALLED_AFTER: Duration = Duration::from_secs(10);
 
 impl InstallOptions {
     pub(crate) fn into_engine(
         self,
         env: &Env,
-        mode: ModeOverride,
+        request: Request,
         node_version: String,
-    ) -> Result<utoo_install::InstallOptions> {
+    ) -> Result<Prepared> {
         let cwd = match self.cwd {
             Some(dir) => PathBuf::from(dir),
             None => std::env::current_dir()?,
@@ -79,19 +122,97 @@ impl InstallOptions {
         if let Some(omit) = self.omit {
             o.set("omit", omit.join("\n\n"));
         }
-        o.mode = match mode {
-            ModeOverride::LockfileOnly => Mode::LockfileOnly,
-            ModeOverride::FromOptions if self.ci.unwrap_or(false) => Mode::Ci,
-            ModeOverride::FromOptions => Mode::Install,
+        o.mode = if self.lockfile_only == Some(true) {
+            Mode::LockfileOnly
+        } else if self.ci == Some(true) {
+            Mode::Ci
+        } else {
+            Mode::Install
+        };
+        apply_request(&mut o, request);
+        let mut prepared = Prepared {
+            options: o,
+            watch: None,
+            reporter: None,
         };
         if let Some(callback) = self.on_progress {
-            o.reporter = Arc::new(JsReporter::new(callback));
+            let js = Arc::new(JsReporter::new(callback));
+            let after = self
+                .stalled_after_ms
+                .map_or(STALLED_AFTER, |ms| Duration::from_millis(u64::from(ms)));
+            let watch = StallWatch::start(js.clone(), after);
+            prepared.options.reporter = watch.clone() as Arc<dyn Reporter>;
+            prepared.watch = Some(watch);
+            prepared.reporter = Some(js);
         }
         let token = CancelToken::new();
         if let Some(signal) = &self.signal {
             link_abort_signal(env, signal, &token)?;
         }
-        o.cancel = token;
-        Ok(o)
+        prepared.options.cancel = token;
+        Ok(prepared)
+    }
+}
+
+fn apply_request(o: &mut utoo_install::InstallOptions, request: Request) {
+    match request {
+        Request::Install => {}
+        Request::Ci => o.mode = Mode::Ci,
+        Request::LockfileOnly => o.mode = Mode::LockfileOnly,
+        Request::Add(specs, save) => {
+            let field = if save.dev == Some(true) {
+                DepField::Dev
+            } else if save.optional == Some(true) {
+                DepField::Optional
+            } else if save.peer == Some(true) {
+                DepField::Peer
+            } else {
+                DepField::Prod
+            };
+            if let Some(exact) = save.exact {
+                o.set("save-exact", exact);
+            }
+            o.edit = Some(EditRequest {
+                add: specs,
+                field,
+                ..EditRequest::default()
+            });
+        }
+        Request::Remove(names) => {
+            o.edit = Some(EditRequest {
+                remove: names,
+                ..EditRequest::default()
+            });
+        }
+        Request::Update(names) => o.update = Some(names),
+    }
+}
+
+/// Options of `why()`.
+#[napi(object)]
+#[derive(Default)]
+pub struct WhyOptions {
+    /// The project folder (default: `process.cwd()`).
+    pub cwd: Option<String>,
+}
+
+/// Options of `list()`, as `npm ls`.
+#[napi(object)]
+#[derive(Default)]
+pub struct ListOptions {
+    /// The project folder (default: `process.cwd()`).
+    pub cwd: Option<String>,
+    /// Only the paths to these packages (the whole depth is searched).
+    pub names: Option<Vec<String>>,
+    /// Every level (`npm ls --all`), not only the direct dependencies.
+    pub all: Option<bool>,
+    /// Levels below the direct dependencies (`npm ls --depth`).
+    pub depth: Option<u32>,
+}
+
+pub(crate) fn cwd_or_current(cwd: Option<String>) -> Result<PathBuf> {
+    match cwd {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => Ok(std::env::current_dir()?),
     }
 }

@@ -1,4 +1,5 @@
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use napi::bindgen_prelude::*;
@@ -6,24 +7,70 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use utoo_events::{Event, Phase, Reporter};
 
-/// A progress event as the `onProgress` callback receives it.
-#[napi(object)]
-#[derive(Clone)]
-pub struct ProgressEvent {
-    /// `phaseStart`, `progress`, `phaseEnd`, `warning` or `scriptOutput`.
-    #[napi(js_name = "type")]
-    pub kind: String,
-    /// `resolve`, `fetch`, `link` or `scripts`.
-    pub phase: Option<String>,
-    pub done: Option<f64>,
-    pub total: Option<f64>,
-    /// `name@version` the event is about.
-    pub package: Option<String>,
-    pub elapsed_ms: Option<f64>,
-    pub code: Option<String>,
-    pub message: Option<String>,
-    pub script: Option<String>,
-    pub line: Option<String>,
+/// A progress event as the `onProgress` callback receives it: switch on `type`; each kind
+/// carries exactly its own fields. `phase` is the stage (they overlap).
+/// - `phaseStart`, `phaseEnd` (`elapsedMs`): a stage began / ended.
+/// - `progress`: `done` of `total` items (`total` may grow while resolving); `package` is the
+///   `name@version` just finished. At most one per stage every 50 ms; the last
+///   (`done === total`) always arrives.
+/// - `warning`: `code` (`EDEPRECATED`, `ESCRIPTSNOTRUN`, ...) and `message`; the install goes on.
+/// - `scriptOutput`: one `line` of a lifecycle `script` of `package`, as it is printed.
+/// - `stalled`: nothing happened for `idleMs` (`stalledAfterMs`, default 10 s), repeated while
+///   the silence lasts; `phase` is the stage of the last event.
+/// - `done`: the last event of a successful run, just before the promise resolves.
+#[napi(discriminant = "type", discriminant_case = "camelCase")]
+pub enum ProgressEvent {
+    // A stage started (stages overlap: downloads run while linking has begun).
+    PhaseStart {
+        #[napi(ts_type = "'resolve' | 'fetch' | 'link' | 'scripts'")]
+        phase: String,
+    },
+    // `done` of `total` items of a stage (`total` may still grow while resolving). At most
+    // one per stage every 50 ms; the last (`done === total`) always arrives.
+    Progress {
+        #[napi(ts_type = "'resolve' | 'fetch' | 'link' | 'scripts'")]
+        phase: String,
+        done: f64,
+        total: f64,
+        // `name@version` of the item that just finished.
+        package: Option<String>,
+    },
+    // A stage finished.
+    PhaseEnd {
+        #[napi(ts_type = "'resolve' | 'fetch' | 'link' | 'scripts'")]
+        phase: String,
+        elapsed_ms: f64,
+    },
+    // Something to read that does not stop the install (`EDEPRECATED`, `ESCRIPTSNOTRUN`, ...).
+    Warning {
+        code: String,
+        message: String,
+    },
+    // One line a lifecycle script printed, as it printed it.
+    ScriptOutput {
+        // `name@version` of the package (or the project) running it.
+        package: String,
+        // The lifecycle event (`postinstall`, ...).
+        script: String,
+        line: String,
+    },
+    // Nothing has happened for `idleMs` (`stalledAfterMs`, default 10 s); repeated while
+    // the silence lasts.
+    Stalled {
+        idle_ms: f64,
+        // The stage of the last event, if it had one.
+        #[napi(ts_type = "'resolve' | 'fetch' | 'link' | 'scripts'")]
+        phase: Option<String>,
+    },
+    // The last event of a successful run, just before the promise resolves.
+    Done {
+        packages: u32,
+        added: u32,
+        changed: u32,
+        removed: u32,
+        up_to_date: bool,
+        total_ms: f64,
+    },
 }
 
 /// The JS callback: weak (it never keeps Node alive), called without blocking.
@@ -34,9 +81,15 @@ pub(crate) type ProgressCallback =
 /// phase, `done == total`, always goes through): JS sees a smooth stream, not thousands.
 const MIN_INTERVAL: Duration = Duration::from_millis(50);
 
+/// Past this many events queued to a callback that has not run them yet, intermediate
+/// `progress` events are dropped: a slow callback gets fewer updates, the engine never waits.
+const MAX_BACKLOG: usize = 2;
+
 pub(crate) struct JsReporter {
     callback: ProgressCallback,
     last: Mutex<Vec<(Phase, Instant)>>,
+    /// Events handed to the JS thread and not yet delivered.
+    backlog: Arc<AtomicUsize>,
 }
 
 impl JsReporter {
@@ -44,12 +97,16 @@ impl JsReporter {
         JsReporter {
             callback,
             last: Mutex::new(Vec::new()),
+            backlog: Arc::default(),
         }
     }
 
     fn throttled(&self, phase: Phase, done: u64, total: u64) -> bool {
         if done >= total {
             return false;
+        }
+        if self.backlog.load(Ordering::Relaxed) > MAX_BACKLOG {
+            return true;
         }
         let Ok(mut last) = self.last.lock() else {
             return true;
@@ -67,6 +124,25 @@ impl JsReporter {
             }
         }
     }
+
+    /// Queues one call. Non-blocking: a busy event loop never stalls the engine. With a
+    /// return-value handler, an exception the callback throws is handed to that handler
+    /// (which drops it) instead of becoming an uncaught exception that ends the process.
+    pub(crate) fn send(&self, event: ProgressEvent) {
+        let backlog = self.backlog.clone();
+        backlog.fetch_add(1, Ordering::Relaxed);
+        let status = self.callback.call_with_return_value(
+            event,
+            ThreadsafeFunctionCallMode::NonBlocking,
+            move |_returned: Result<()>, _env| {
+                backlog.fetch_sub(1, Ordering::Relaxed);
+                Ok(())
+            },
+        );
+        if status != Status::Ok {
+            self.backlog.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 impl Reporter for JsReporter {
@@ -79,58 +155,68 @@ impl Reporter for JsReporter {
                 return;
             }
         }
-        let js = convert(event);
-        // Non-blocking: a busy event loop must never stall the engine.
-        self.callback
-            .call(js, ThreadsafeFunctionCallMode::NonBlocking);
+        self.send(convert(event));
     }
 }
 
+fn phase_name(phase: Phase) -> String {
+    phase.as_str().to_owned()
+}
+
 fn convert(event: &Event) -> ProgressEvent {
-    let mut e = ProgressEvent {
-        kind: String::new(),
-        phase: event.phase().map(|p| p.as_str().to_owned()),
-        done: None,
-        total: None,
-        package: None,
-        elapsed_ms: None,
-        code: None,
-        message: None,
-        script: None,
-        line: None,
-    };
     match event {
-        Event::PhaseStart { .. } => e.kind = "phaseStart".into(),
+        Event::PhaseStart { phase } => ProgressEvent::PhaseStart {
+            phase: phase_name(*phase),
+        },
         Event::Progress {
+            phase,
             done,
             total,
             package,
-            ..
-        } => {
-            e.kind = "progress".into();
-            e.done = Some(*done as f64);
-            e.total = Some(*total as f64);
-            e.package = package.clone();
-        }
-        Event::PhaseEnd { elapsed_ms, .. } => {
-            e.kind = "phaseEnd".into();
-            e.elapsed_ms = Some(*elapsed_ms as f64);
-        }
-        Event::Warning { code, message } => {
-            e.kind = "warning".into();
-            e.code = Some(code.as_str().to_owned());
-            e.message = Some(message.clone());
-        }
+        } => ProgressEvent::Progress {
+            phase: phase_name(*phase),
+            done: *done as f64,
+            total: *total as f64,
+            package: package.clone(),
+        },
+        Event::PhaseEnd { phase, elapsed_ms } => ProgressEvent::PhaseEnd {
+            phase: phase_name(*phase),
+            elapsed_ms: *elapsed_ms as f64,
+        },
+        Event::Warning { code, message } => ProgressEvent::Warning {
+            code: code.as_str().to_owned(),
+            message: message.clone(),
+        },
         Event::ScriptOutput {
             package,
             script,
             line,
-        } => {
-            e.kind = "scriptOutput".into();
-            e.package = Some(package.clone());
-            e.script = Some(script.clone());
-            e.line = Some(line.clone());
+        } => ProgressEvent::ScriptOutput {
+            package: package.clone(),
+            script: script.clone(),
+            line: line.clone(),
+        },
+        Event::Stalled { idle_ms, phase } => ProgressEvent::Stalled {
+            idle_ms: *idle_ms as f64,
+            phase: phase.map(phase_name),
+        },
+    }
+}
+
+fn n(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+impl ProgressEvent {
+    /// The closing event of a successful run.
+    pub(crate) fn done(summary: &utoo_install::InstallSummary) -> ProgressEvent {
+        ProgressEvent::Done {
+            packages: n(summary.packages),
+            added: n(summary.added),
+            changed: n(summary.changed),
+            removed: n(summary.removed),
+            up_to_date: summary.up_to_date,
+            total_ms: summary.timings.total_ms as f64,
         }
     }
-    e
 }

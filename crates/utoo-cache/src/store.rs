@@ -58,6 +58,17 @@ impl Cache {
         self
     }
 
+    /// Whether the cache at `root` holds this hash, extracted; creates nothing (a dry run
+    /// asks it).
+    pub fn has(root: &Path, integrity: &Integrity) -> bool {
+        let (algorithm, hex) = integrity.to_hex();
+        root.join("store-v1")
+            .join(algorithm.to_string())
+            .join(&hex[..2])
+            .join(&hex[2..])
+            .is_dir()
+    }
+
     /// Where the entry for this hash lives, whether or not it is there yet.
     pub fn entry_path(&self, integrity: &Integrity) -> PathBuf {
         let (algorithm, hex) = integrity.to_hex();

@@ -159,6 +159,13 @@ pub enum Command {
         #[arg(required = true)]
         packages: Vec<String>,
     },
+    /// Update the named packages (all when none) to the newest versions their package.json
+    /// ranges allow, as npm's `update`: the rest stays locked, package.json is unchanged.
+    #[command(visible_aliases = ["up", "upgrade"])]
+    Update {
+        /// Package names (direct or transitive dependencies).
+        names: Vec<String>,
+    },
     /// Run installed dependencies' install scripts again (all, or the named ones); npm 12's
     /// `allowScripts` still decides which run.
     #[command(visible_alias = "rb")]

@@ -55,9 +55,10 @@ impl Reporter for BarReporter {
             },
             Event::Warning { code, message } => self.bar.println(format!("warn {code} {message}")),
             // The bar shows counters, not stage boundaries or script output.
-            Event::PhaseStart { .. } | Event::PhaseEnd { .. } | Event::ScriptOutput { .. } => {
-                return
-            }
+            Event::PhaseStart { .. }
+            | Event::PhaseEnd { .. }
+            | Event::ScriptOutput { .. }
+            | Event::Stalled { .. } => return,
         }
         self.bar.set_message(format!(
             "resolved {} · fetched {}/{} · linked {}/{}",
@@ -92,7 +93,7 @@ impl<W: Write + Send> Reporter for PlainReporter<W> {
                 line,
             } => format!("{package} {script}: {line}"),
             // A log gets one line per stage, not one per package.
-            Event::PhaseStart { .. } | Event::Progress { .. } => return,
+            Event::PhaseStart { .. } | Event::Progress { .. } | Event::Stalled { .. } => return,
         };
         if let Ok(mut out) = self.out.lock() {
             let _ = writeln!(out, "{line}");

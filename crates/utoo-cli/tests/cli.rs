@@ -329,3 +329,64 @@ async fn workspace_flags_as_npm_spells_them() {
     assert_eq!(none.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&none.stderr).contains("error[EWORKSPACES]"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn update_moves_named_packages_to_the_newest_allowed_and_keeps_package_json() {
+    let ctx = TestContext::new(
+        &[
+            Pkg::new("top", "1.0.0").dep("leaf", "^1"),
+            Pkg::new("leaf", "1.0.0"),
+            Pkg::new("solo", "1.0.0"),
+        ],
+        json!({"dependencies": {"top": "^1.0.0", "solo": "^1.0.0"}}),
+    )
+    .await;
+    let registry = ctx.registry.url();
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--registry", &registry, "--reporter", "silent"]);
+        let out = utoo(&ctx, &all);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["install"]);
+    let package_json = std::fs::read_to_string(ctx.root().join("package.json")).unwrap();
+    ctx.registry.publish(&[
+        Pkg::new("leaf", "1.1.0"),
+        Pkg::new("leaf", "2.0.0"),
+        Pkg::new("solo", "1.1.0"),
+    ]);
+    let versions = || {
+        let lock = ctx.lockfile();
+        ["leaf", "solo"].map(|n| lock["packages"][format!("node_modules/{n}")]["version"].clone())
+    };
+    run(&["install"]);
+    assert_eq!(
+        versions(),
+        [json!("1.0.0"), json!("1.0.0")],
+        "install keeps the pins"
+    );
+    // A transitive dependency, by name: within its dependent's range, nothing else moves.
+    run(&["update", "leaf"]);
+    assert_eq!(versions(), [json!("1.1.0"), json!("1.0.0")]);
+    assert_eq!(
+        ctx.installed_version("node_modules/leaf").as_deref(),
+        Some("1.1.0")
+    );
+    // No names: everything.
+    run(&["update"]);
+    assert_eq!(versions(), [json!("1.1.0"), json!("1.1.0")]);
+    assert_eq!(
+        ctx.installed_version("node_modules/solo").as_deref(),
+        Some("1.1.0")
+    );
+    assert_eq!(
+        std::fs::read_to_string(ctx.root().join("package.json")).unwrap(),
+        package_json,
+        "npm's update does not save"
+    );
+}

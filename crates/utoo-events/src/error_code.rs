@@ -68,7 +68,7 @@ error_codes! {
     Io => "EIO", "Reading or writing a project or cache file failed.";
     Link => "ELINK", "Placing files into node_modules failed.";
     Lifecycle => "ELIFECYCLE", "A lifecycle script exited unsuccessfully or could not start.";
-    Cancelled => "ECANCELLED", "The install was cancelled (an aborted signal or Ctrl-C).";
+    Cancelled => "ECANCELLED", "The install was cancelled (Ctrl-C, or an aborted signal: JS sees an `AbortError` with code `ABORT_ERR`, Node's own).";
     Internal => "EINTERNAL", "A bug: part of the engine panicked, and the install stopped instead of the process.";
     LsProblems => "ELSPROBLEMS", "`utoo ls` found missing, invalid or extraneous packages (exit 1, as `npm ls`).";
     Workspaces => "EWORKSPACES", "The `workspaces` field is malformed, two members share a name, or a `-w` filter names no member.";

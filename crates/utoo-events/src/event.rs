@@ -78,6 +78,15 @@ pub enum Event {
         /// One line of its output, without the line break.
         line: String,
     },
+    /// Nothing has happened for `idle_ms` (a hung registry, a script that prints nothing);
+    /// repeated while the silence lasts. Emitted by [`StallWatch`](crate::StallWatch).
+    #[serde(rename_all = "camelCase")]
+    Stalled {
+        /// Milliseconds since the last event.
+        idle_ms: u64,
+        /// The stage of the last event, if it had one.
+        phase: Option<Phase>,
+    },
 }
 
 impl Event {
@@ -88,6 +97,7 @@ impl Event {
             | Event::Progress { phase, .. }
             | Event::PhaseEnd { phase, .. } => Some(*phase),
             Event::ScriptOutput { .. } => Some(Phase::Scripts),
+            Event::Stalled { phase, .. } => *phase,
             Event::Warning { .. } => None,
         }
     }

@@ -8,10 +8,12 @@ mod error_code;
 mod event;
 mod events;
 mod reporter;
+mod stall;
 mod warning;
 
 pub use error_code::{causes, one_line, ErrorCode};
 pub use event::{Event, Phase};
 pub use events::{Events, PhaseGuard};
 pub use reporter::{NdjsonReporter, RecordingReporter, Reporter, SilentReporter};
+pub use stall::StallWatch;
 pub use warning::{Warning, WarningCode};

@@ -160,6 +160,18 @@ pub enum InstallError {
     },
 }
 
+/// The package an error is about; see [`InstallError::package`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedPackage<'a> {
+    /// The package name.
+    pub name: &'a str,
+    /// The range, tag or spec asked for, when the error names one.
+    pub spec: Option<&'a str>,
+    /// Who depends on it: `the root project` or `name@version` (the direct dependent only;
+    /// the resolver does not keep longer chains).
+    pub required_by: &'a str,
+}
+
 impl InstallError {
     /// The stable code a caller can switch on (`err.code` in JS).
     pub fn code(&self) -> ErrorCode {
@@ -187,6 +199,43 @@ impl InstallError {
             InstallError::Internal { .. } => ErrorCode::Internal,
             InstallError::Shared(e) | InstallError::RecentlyFailed { source: e, .. } => e.code(),
         }
+    }
+
+    /// The package a resolution failure is about, when the engine knows it: E404, ETARGET
+    /// and the other failures to get or read a registry package, with the spec asked for
+    /// and who asked (`the root project`, `name@version`).
+    pub fn package(&self) -> Option<FailedPackage<'_>> {
+        let InstallError::Resolve(e) = self else {
+            return None;
+        };
+        let (name, spec, required_by) = match e {
+            ResolveError::NoMatch {
+                name,
+                spec,
+                required_by,
+            }
+            | ResolveError::Unsupported {
+                name,
+                spec,
+                required_by,
+                ..
+            } => (name, Some(spec), required_by),
+            ResolveError::Fetch {
+                name, required_by, ..
+            }
+            | ResolveError::BadManifest {
+                name, required_by, ..
+            }
+            | ResolveError::Folder {
+                name, required_by, ..
+            } => (name, None, required_by),
+            _ => return None,
+        };
+        Some(FailedPackage {
+            name,
+            spec: spec.map(String::as_str),
+            required_by,
+        })
     }
 
     /// What to do about it, when there is something to say (see `hint.rs`).

@@ -1,7 +1,8 @@
-//! The install engine's front door: `install`, `ci`, `add`, `remove`, `resolve` and
-//! install on demand ([`Ensurer`]) over a project folder. Front ends (the CLI, the N-API
-//! binding) build [`InstallOptions`], pass a [`Reporter`](utoo_events::Reporter) and get an
-//! [`InstallSummary`] or an [`InstallError`] with a stable code.
+//! The install engine's front door: `install`, `ci`, `add`, `remove`, `update`, `resolve`,
+//! `plan` (a dry run) and install on demand ([`Ensurer`]) over a project folder. Front ends
+//! (the CLI, the N-API binding) build [`InstallOptions`], pass a
+//! [`Reporter`](utoo_events::Reporter) and get an [`InstallSummary`] or an [`InstallError`]
+//! with a stable code.
 //!
 //! Inside, an install is a sequence of stages (`run.rs`), each a value with its inputs and
 //! a `run`: [`Project`](project::Project) → `Plan` → `Target` and `Diff` → prune →
@@ -10,6 +11,7 @@
 mod cancel;
 mod context;
 mod diff;
+mod dry_run;
 mod edit;
 mod engines;
 mod ensure;
@@ -42,9 +44,10 @@ mod trust;
 mod why;
 
 pub use cancel::CancelToken;
+pub use dry_run::{plan, InstallPlan, PlannedChange, PlannedDownload, PlannedScripts};
 pub use edit::{DepField, EditRequest};
 pub use ensure::{EnsureReport, Ensurer, DEFAULT_FAILURE_WINDOW};
-pub use error::InstallError;
+pub use error::{FailedPackage, InstallError};
 pub use list::{list, ListNode, ListOptions, ListReport, ListState};
 pub use options::{InstallOptions, Mode};
 pub use rebuild::rebuild;

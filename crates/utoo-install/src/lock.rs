@@ -44,25 +44,51 @@ impl ProjectLock {
             .write(true)
             .open(dir.join(LOCK_FILE))
             .map_err(io)?;
-        let mut told = false;
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(ProjectLock { _file: Some(file) }),
-                Err(TryLockError::WouldBlock) => {
-                    if !told {
-                        told = true;
-                        events.warn(
-                            WarningCode::ProjectLocked,
-                            format!(
-                                "another install is running in {}; waiting for it to finish",
-                                project.root.display()
-                            ),
-                        );
-                    }
-                    tokio::time::sleep(POLL).await;
+        wait_for(file, project, events, io).await
+    }
+
+    /// Waits for a run that holds the project's lock, if there is a lock file, and holds it
+    /// in turn; creates nothing (a dry run must leave the project as it found it).
+    pub(crate) async fn acquire_existing(
+        project: &Project,
+        events: &Events,
+    ) -> Result<ProjectLock, InstallError> {
+        let path = project.node_modules().join(LOCK_FILE);
+        let Ok(file) = OpenOptions::new().write(true).open(&path) else {
+            return Ok(ProjectLock { _file: None });
+        };
+        wait_for(file, project, events, |source| InstallError::Io {
+            path: path.clone(),
+            source,
+        })
+        .await
+    }
+}
+
+async fn wait_for(
+    file: File,
+    project: &Project,
+    events: &Events,
+    io: impl Fn(std::io::Error) -> InstallError,
+) -> Result<ProjectLock, InstallError> {
+    let mut told = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(ProjectLock { _file: Some(file) }),
+            Err(TryLockError::WouldBlock) => {
+                if !told {
+                    told = true;
+                    events.warn(
+                        WarningCode::ProjectLocked,
+                        format!(
+                            "another install is running in {}; waiting for it to finish",
+                            project.root.display()
+                        ),
+                    );
                 }
-                Err(TryLockError::Error(source)) => return Err(io(source)),
+                tokio::time::sleep(POLL).await;
             }
+            Err(TryLockError::Error(source)) => return Err(io(source)),
         }
     }
 }

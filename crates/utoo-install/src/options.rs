@@ -42,6 +42,10 @@ pub struct InstallOptions {
     pub node_version: Option<String>,
     /// Dependencies to add to or remove from package.json before installing.
     pub edit: Option<EditRequest>,
+    /// npm's `update`: these packages (every one when the list is empty) are resolved again
+    /// to the newest versions the ranges allow, whatever the lockfile pins; the rest stays
+    /// locked. package.json is left as it is (npm's `save=false` default for `update`).
+    pub update: Option<Vec<String>>,
     /// Receives every event of the run.
     pub reporter: Arc<dyn Reporter>,
     /// Cancelling it stops the run with `ECANCELLED`.
@@ -65,6 +69,7 @@ impl InstallOptions {
             cache_dir: None,
             node_version: None,
             edit: None,
+            update: None,
             reporter: Arc::new(SilentReporter),
             cancel: CancelToken::new(),
             link_probe: None,

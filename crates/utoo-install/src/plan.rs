@@ -67,7 +67,12 @@ impl Plan<'_> {
         let settings = ctx.settings();
         let manifest = &self.project.root_manifest().manifest;
         let members = self.project.members();
-        if let Some(lock) = &locked {
+        // `update` resolves again, from a lockfile without the pins it lifts.
+        let locked = match &ctx.options.update {
+            Some(names) => locked.map(|lock| unpinned(lock, names)),
+            None => locked,
+        };
+        if let Some(lock) = locked.as_ref().filter(|_| ctx.options.update.is_none()) {
             let mut packages = lock.packages.clone();
             packages.insert(String::new(), root_entry(manifest));
             // Members' entries come from their package.json as it is now, like the root's.
@@ -135,6 +140,18 @@ impl Plan<'_> {
         source.packuments.stop_speculating();
         Ok((resolved?.packages, true))
     }
+}
+
+/// The lockfile without the entries of `names` (of every package when empty), so the
+/// resolver prefers nothing for them and picks the newest version their ranges allow, as
+/// npm's `update` does. Links and the root stay: they are package.json's, not pins.
+fn unpinned(mut lock: Lockfile, names: &[String]) -> Lockfile {
+    lock.packages.retain(|path, entry| {
+        path.is_empty()
+            || entry.link
+            || (!names.is_empty() && !names.iter().any(|n| n == entry.package_name(path)))
+    });
+    lock
 }
 
 /// Whether the lockfile's workspace still stands: no folder it lists is gone, and every
@@ -245,6 +262,29 @@ pub(crate) mod tests {
                 .collect(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn update_lifts_the_pins_of_the_named_packages_only() {
+        let mut packages = BTreeMap::new();
+        packages.insert(String::new(), entry("1.0.0", &[("a", "^1")]));
+        packages.insert("node_modules/a".into(), entry("1.0.0", &[("b", "^1")]));
+        packages.insert("node_modules/b".into(), entry("1.0.0", &[]));
+        packages.insert("node_modules/a/node_modules/b".into(), entry("1.1.0", &[]));
+        let lock = Lockfile {
+            name: None,
+            version: None,
+            lockfile_version: 3,
+            packages,
+        };
+        let named = unpinned(lock.clone(), &["b".to_owned()]);
+        assert_eq!(
+            named.packages.keys().collect::<Vec<_>>(),
+            ["", "node_modules/a"],
+            "every copy of `b` goes"
+        );
+        let all = unpinned(lock, &[]);
+        assert_eq!(all.packages.keys().collect::<Vec<_>>(), [""]);
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub async fn install(options: InstallOptions) -> Result<InstallSummary, InstallE
 }
 
 // Dropping `install`'s future (or cancelling it) stops the run, as when it ran inline.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+pub(crate) struct AbortOnDrop<T>(pub(crate) tokio::task::JoinHandle<T>);
 
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
@@ -68,7 +68,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
             .as_ref()
             .map_or_else(|| vec![String::new()], Selection::edited_folders);
         (project, picked) = edit::apply(&ctx, project, request, &folders).await?;
-    } else if mode == Mode::Install {
+    } else if mode == Mode::Install && ctx.options.update.is_none() {
         if let Some(stamp) = noop::still_installed(&ctx, &project) {
             let summary = InstallSummary {
                 packages: stamp.packages,

@@ -76,18 +76,20 @@ pub async fn run_script(
         .map_err(spawn_error)?;
     let tail = Mutex::new(VecDeque::new());
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
-    let (out_lines, err_lines, status) = tokio::join!(
-        read_lines(stdout, &tail),
-        read_lines(stderr, &tail),
-        child.wait()
-    );
-    for line in out_lines.into_iter().chain(err_lines) {
+    // Each line goes out as the script prints it: a dev server shows a long build's output
+    // live, not after the script exits.
+    let emit = |line: String| {
         events.emit(&Event::ScriptOutput {
             package: job.id.clone(),
             script: event.to_owned(),
             line,
         });
-    }
+    };
+    let ((), (), status) = tokio::join!(
+        read_lines(stdout, &tail, &emit),
+        read_lines(stderr, &tail, &emit),
+        child.wait()
+    );
     let status = status.map_err(spawn_error)?;
     if status.success() {
         return Ok(());
@@ -133,26 +135,27 @@ fn script_command(env: &ScriptEnv, job: &ScriptJob, event: &str, command: &str) 
     cmd
 }
 
-/// Every line of `stream`; the last [`TAIL_LINES`] of both streams also go to `tail`, for
-/// the error message.
+/// Passes every line of `stream` to `emit` as it arrives; the last [`TAIL_LINES`] of both
+/// streams also go to `tail`, for the error message.
 async fn read_lines(
     stream: Option<impl AsyncRead + Unpin>,
     tail: &Mutex<VecDeque<String>>,
-) -> Vec<String> {
+    emit: &impl Fn(String),
+) {
     let Some(stream) = stream else {
-        return Vec::new();
+        return;
     };
     let mut lines = BufReader::new(stream).lines();
-    let mut seen = Vec::new();
     while let Ok(Some(line)) = lines.next_line().await {
-        let mut t = tail.lock().expect("tail lock");
-        if t.len() == TAIL_LINES {
-            t.pop_front();
+        {
+            let mut t = tail.lock().expect("tail lock");
+            if t.len() == TAIL_LINES {
+                t.pop_front();
+            }
+            t.push_back(line.clone());
         }
-        t.push_back(line.clone());
-        seen.push(line);
+        emit(line);
     }
-    seen
 }
 
 /// Runs every job's scripts: a job starts once the jobs in its `after` list finished; jobs
@@ -320,5 +323,41 @@ mod tests {
             .events()
             .iter()
             .any(|e| matches!(e, Event::ScriptOutput { line, .. } if line == "broken")));
+    }
+
+    /// Records when each script line arrived.
+    #[derive(Default)]
+    struct Timed(Mutex<Vec<(String, std::time::Instant)>>);
+
+    impl utoo_events::Reporter for Timed {
+        fn on_event(&self, event: &Event) {
+            if let Event::ScriptOutput { line, .. } = event {
+                let at = std::time::Instant::now();
+                self.0.lock().unwrap().push((line.clone(), at));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn output_lines_arrive_while_the_script_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let jobs = vec![job(
+            dir.path(),
+            "slow",
+            "echo first; sleep 1; echo second",
+            vec![],
+            false,
+        )];
+        let timed = Arc::new(Timed::default());
+        let events = utoo_events::Events::new(timed.clone());
+        run_jobs(Arc::new(ScriptEnv::new(dir.path())), jobs, 1, &events)
+            .await
+            .unwrap();
+        let lines = timed.0.lock().unwrap().clone();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(lines[0].0, "first");
+        // Collected at exit, both lines would arrive together.
+        let gap = lines[1].1.duration_since(lines[0].1);
+        assert!(gap >= std::time::Duration::from_millis(700), "{gap:?}");
     }
 }

@@ -46,7 +46,7 @@ pub fn check_phase_order(events: &[Event]) -> Result<(), String> {
                 }
                 *last = Some((*done, *total));
             }
-            Event::Warning { .. } | Event::ScriptOutput { .. } => {}
+            Event::Warning { .. } | Event::ScriptOutput { .. } | Event::Stalled { .. } => {}
         }
     }
     match open.iter().next() {
