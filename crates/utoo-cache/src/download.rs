@@ -79,9 +79,25 @@ async fn download_once(
         package: source.id.clone(),
         source: e,
     };
-    // A `file:` tarball (an absolute path by now) is read, then hashed like a download.
-    if let Some(path) = source.tarball_url.strip_prefix("file:") {
-        let bytes = std::fs::read(path).map_err(|e| CacheError::io(path, e))?;
+    // A git commit is fetched and packed, a `file:` tarball (an absolute path by now) read;
+    // either is then hashed like a download.
+    let local = if let Some((repo, sha)) = crate::git::split_resolved(&source.tarball_url) {
+        let (repo, sha, tmp) = (repo.to_owned(), sha.to_owned(), tmp_dir.to_owned());
+        let packed = tokio::task::spawn_blocking(move || crate::git::pack(&repo, &sha, &tmp))
+            .await
+            .map_err(|_| CacheError::WorkerPanicked {
+                package: source.id.clone(),
+            })?;
+        Some(packed.map_err(|e| CacheError::Git {
+            package: source.id.clone(),
+            source: e,
+        })?)
+    } else if let Some(path) = source.tarball_url.strip_prefix("file:") {
+        Some(std::fs::read(path).map_err(|e| CacheError::io(path, e))?)
+    } else {
+        None
+    };
+    if let Some(bytes) = local {
         let mut hasher = Hasher::new(source.integrity.clone());
         hasher.input(&bytes);
         let integrity = hasher.finish(&source.id)?;

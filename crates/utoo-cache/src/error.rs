@@ -34,6 +34,15 @@ pub enum CacheError {
         /// The string as given.
         integrity: String,
     },
+    /// A git dependency could not be fetched or packed.
+    #[error("could not fetch the git dependency `{package}`")]
+    Git {
+        /// `name@<url>`.
+        package: String,
+        /// What git or the packing said.
+        #[source]
+        source: crate::GitError,
+    },
     /// The verified tarball could not be unpacked.
     #[error("could not extract `{package}`")]
     Extract {
@@ -70,6 +79,7 @@ impl CacheError {
             CacheError::Extract { source, .. } => source.code(),
             CacheError::Io { .. } => ErrorCode::Io,
             CacheError::WorkerPanicked { .. } => ErrorCode::Internal,
+            CacheError::Git { .. } => ErrorCode::Git,
         }
     }
 

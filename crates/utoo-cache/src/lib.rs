@@ -6,9 +6,11 @@
 
 mod download;
 mod error;
+mod git;
 mod store;
 
 pub use download::PackageSource;
 pub use error::CacheError;
+pub use git::{is_git, resolve_ref, split_resolved, GitError};
 pub use store::{Cache, Fetched};
 pub use utoo_tarball::Limits as TarballLimits;

@@ -73,6 +73,7 @@ error_codes! {
     LsProblems => "ELSPROBLEMS", "`utoo ls` found missing, invalid or extraneous packages (exit 1, as `npm ls`).";
     Workspaces => "EWORKSPACES", "The `workspaces` field is malformed, two members share a name, or a `-w` filter names no member.";
     AllowGit => "EALLOWGIT", "A git dependency, and `allow-git` is `none` (npm 12's default) or `root` for one the project does not declare itself.";
+    Git => "EGIT", "A git dependency could not be fetched: `git` is missing or failed, no ref matches, or it needs a `prepare` script run (not yet supported).";
     AllowRemote => "EALLOWREMOTE", "A tarball-URL dependency, and `allow-remote` is `none` (npm 12's default) or `root` for one the project does not declare itself.";
 }
 

@@ -20,7 +20,9 @@ pub(crate) fn final_tree(
 ) -> BTreeMap<String, LockEntry> {
     for p in placed {
         if let Some(entry) = packages.get_mut(&p.path) {
-            if entry.integrity.is_none() {
+            // npm locks a git dependency without an integrity.
+            let git = entry.resolved.as_deref().is_some_and(utoo_cache::is_git);
+            if entry.integrity.is_none() && !git {
                 entry.integrity = Some(p.integrity.to_string());
             }
         }

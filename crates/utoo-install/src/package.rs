@@ -55,6 +55,10 @@ impl Placement {
                 {
                     // A `file:` tarball, relative to the project folder.
                     Some(rel) => format!("file:{}", root.join(rel).display()),
+                    // A git commit: the cache fetches and packs it.
+                    None if entry.resolved.as_deref().is_some_and(utoo_cache::is_git) => {
+                        entry.resolved.clone().unwrap_or_default()
+                    }
                     None => tarball_url(client, name, version, entry.resolved.as_deref()),
                 },
                 integrity,

@@ -154,6 +154,19 @@ fn unpinned(mut lock: Lockfile, names: &[String]) -> Lockfile {
     lock
 }
 
+/// Whether a locked `resolved` is a commit of the repository a git spec names (and the
+/// commit itself when the spec pins a full one); a branch or tag is not looked up again.
+fn locked_commit_fits(git: &utoo_manifest::GitSpec, resolved: Option<&str>) -> bool {
+    let Some(sha) = resolved.and_then(|r| r.strip_prefix(&git.resolved_base)?.strip_prefix('#'))
+    else {
+        return false;
+    };
+    match &git.committish {
+        utoo_manifest::GitRef::Named(n) if n.len() == 40 => n.eq_ignore_ascii_case(sha),
+        _ => true,
+    }
+}
+
 /// Whether the lockfile's workspace still stands: no folder it lists is gone, and every
 /// member has its link at `node_modules/<name>` (a member added since has none).
 fn check_members(
@@ -226,6 +239,14 @@ fn check_complete(
                     ))
                 }
                 Ok(Spec::Registry { .. }) => {}
+                Ok(Spec::Remote { url }) if t.resolved.as_deref() == Some(url.as_str()) => continue,
+                Ok(Spec::Git(git)) if locked_commit_fits(&git, t.resolved.as_deref()) => continue,
+                Ok(Spec::Remote { .. } | Spec::Git(_)) => {
+                    return Err(format!(
+                        "{who} wants `{name}@{spec}` but the lockfile has {}",
+                        t.resolved.as_deref().unwrap_or("another package")
+                    ))
+                }
                 _ => continue,
             }
             // A link answers with its target's version (a member's dependency on another

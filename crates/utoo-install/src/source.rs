@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use utoo_cache::{Cache, PackageSource};
 use utoo_events::ErrorCode;
-use utoo_manifest::{Manifest, Packument, Spec, VersionReq};
+use utoo_manifest::{GitSpec, Manifest, Packument, Spec, VersionReq};
 use utoo_registry::{Packuments, RegistryClient};
 use utoo_resolver::{PackumentSource, SourceError};
 
@@ -62,12 +62,15 @@ impl RegistrySource {
         Ok(self.cache.get_or_init(|| cache))
     }
 
-    /// `url` is fetched; `resolved` is what the lockfile records.
+    /// `url` is fetched; `resolved` is what the lockfile records, with the sha512 of the
+    /// bytes unless `integrity` is false (npm locks a git dependency without one: a repack
+    /// need not give the same bytes).
     async fn remote(
         &self,
         name: &str,
         url: &str,
         resolved: &str,
+        integrity: bool,
     ) -> Result<Arc<Packument>, SourceError> {
         if let Some(hit) = self.remote.lock().expect("not poisoned").get(url) {
             return Ok(hit.clone());
@@ -88,10 +91,14 @@ impl RegistrySource {
         let mut manifest: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| SourceError::new(ErrorCode::JsonParse, Arc::new(e)))?;
         // npm records the URL as written and the sha512 of the bytes.
-        manifest["dist"] = serde_json::json!({
-            "tarball": resolved,
-            "integrity": fetched.integrity.to_string(),
-        });
+        manifest["dist"] = if integrity {
+            serde_json::json!({
+                "tarball": resolved,
+                "integrity": fetched.integrity.to_string(),
+            })
+        } else {
+            serde_json::json!({ "tarball": resolved })
+        };
         let packument = Arc::new(
             Packument::one_version(&manifest)
                 .map_err(|e| SourceError::new(ErrorCode::JsonParse, Arc::new(e)))?,
@@ -101,6 +108,26 @@ impl RegistrySource {
             .expect("not poisoned")
             .insert(url.to_owned(), packument.clone());
         Ok(packument)
+    }
+}
+
+impl RegistrySource {
+    /// A git spec: the commit it names (`ls-remote`), then fetched and packed into the cache
+    /// like a tarball; the lockfile records `<base>#<sha>`, as npm does.
+    async fn git(&self, name: &str, git: &GitSpec) -> Result<Arc<Packument>, SourceError> {
+        let base = git
+            .resolved_base
+            .strip_prefix("git+")
+            .unwrap_or(&git.resolved_base)
+            .to_owned();
+        let wanted = git.committish.clone();
+        let repo = base.clone();
+        let sha = tokio::task::spawn_blocking(move || utoo_cache::resolve_ref(&repo, &wanted))
+            .await
+            .map_err(|e| SourceError::new(ErrorCode::Internal, Arc::new(e)))?
+            .map_err(|e| SourceError::new(ErrorCode::Git, Arc::new(e)))?;
+        let resolved = format!("{}#{sha}", git.resolved_base);
+        self.remote(name, &resolved, &resolved, false).await
     }
 }
 
@@ -130,11 +157,15 @@ impl PackumentSource for RegistrySource {
             return Some(Err(SourceError::new(refused.code(), Arc::new(refused))));
         }
         match spec {
-            Spec::Remote { url } => Some(self.remote(name, url, url).await),
+            Spec::Remote { url } => Some(self.remote(name, url, url, true).await),
+            Spec::Git(git) => Some(self.git(name, git).await),
             // npm records a root dependency's tarball path as written, after `file:`.
             Spec::File { path } => {
                 let absolute = format!("file:{}", self.root.join(path).display());
-                Some(self.remote(name, &absolute, &format!("file:{path}")).await)
+                Some(
+                    self.remote(name, &absolute, &format!("file:{path}"), true)
+                        .await,
+                )
             }
             _ => None,
         }

@@ -173,3 +173,194 @@ fn chain(error: &dyn std::error::Error) -> String {
     }
     out
 }
+
+/// A repository with two tagged commits (`v1.0.0`, then `v1.1.0` on main), served from a
+/// bare copy; returns (bare path, sha of v1.0.0, sha of v1.1.0).
+fn git_repo(
+    dir: &std::path::Path,
+    extra: &serde_json::Value,
+) -> (std::path::PathBuf, String, String) {
+    let work = dir.join("work");
+    std::fs::create_dir_all(work.join("test")).unwrap();
+    let git = |args: &[&str], cwd: &std::path::Path| {
+        let out = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.email=t@example.invalid",
+                "-c",
+                "user.name=t",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    git(&["init", "-q"], &work);
+    let mut shas = Vec::new();
+    for version in ["1.0.0", "1.1.0"] {
+        let mut manifest = json!({"name": "g", "version": version, "main": "index.js", "dependencies": {"b": "^1"}});
+        for (k, v) in extra.as_object().unwrap() {
+            manifest[k] = v.clone();
+        }
+        std::fs::write(work.join("package.json"), manifest.to_string()).unwrap();
+        std::fs::write(
+            work.join("index.js"),
+            format!("module.exports = '{version}'\n"),
+        )
+        .unwrap();
+        std::fs::write(work.join("test/t.js"), "test\n").unwrap();
+        std::fs::write(work.join(".npmignore"), "test/\n").unwrap();
+        git(&["add", "-A"], &work);
+        git(&["commit", "-q", "-m", version], &work);
+        git(&["tag", &format!("v{version}")], &work);
+        shas.push(git(&["rev-parse", "HEAD"], &work));
+    }
+    let bare = dir.join("g.git");
+    git(
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            work.to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+        dir,
+    );
+    (bare, shas[0].clone(), shas[1].clone())
+}
+
+/// A git dependency from a bare repository over `file://`: the highest tag in a
+/// `#semver:` range, fetched and packed as `npm pack` would (`.npmignore` honoured), locked
+/// as npm locks it (`resolved` `git+file://…#<sha>`, no integrity), installed again from the
+/// lockfile; and over a loopback `git daemon` by tag.
+#[tokio::test]
+async fn a_git_dependency_is_fetched_packed_and_locked_like_npm() {
+    let p = TestContext::new(&[Pkg::new("b", "1.0.0")], json!({})).await;
+    let (bare, v100, v110) = git_repo(&p.sibling("git"), &json!({}));
+    let spec = format!("git+file://{}#semver:^1", bare.display());
+    p.write_package_json(json!({"dependencies": {"g": spec}}));
+    let mut options = p.options();
+    options.set("allow-git", "all");
+    utoo_install::install(options.clone()).await.unwrap();
+    let lock = p.lockfile();
+    let entry = &lock["packages"]["node_modules/g"];
+    assert_eq!(entry["version"], "1.1.0");
+    assert_eq!(
+        entry["resolved"],
+        format!("git+file://{}#{v110}", bare.display())
+    );
+    assert!(entry.get("integrity").is_none(), "{entry}");
+    assert!(p.root().join("node_modules/g/index.js").is_file());
+    assert!(
+        !p.root().join("node_modules/g/test").exists(),
+        ".npmignore'd"
+    );
+    assert_eq!(
+        p.installed_version("node_modules/b").as_deref(),
+        Some("1.0.0")
+    );
+
+    std::fs::remove_dir_all(p.root().join("node_modules")).unwrap();
+    let again = utoo_install::install(options).await.unwrap();
+    assert!(!again.resolved, "the locked commit satisfies the spec");
+    assert!(p.root().join("node_modules/g/index.js").is_file());
+
+    // Over git's own protocol, by tag, from a daemon on a loopback port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = bare.parent().unwrap();
+    let _daemon = GitDaemon::start(base, port);
+    let q = TestContext::new(
+        &[Pkg::new("b", "1.0.0")],
+        json!({"dependencies": {"g": format!("git://127.0.0.1:{port}/g.git#v1.0.0")}}),
+    )
+    .await;
+    let mut options = q.options();
+    options.set("allow-git", "root");
+    let mut result = None;
+    for _ in 0..50 {
+        match utoo_install::install(options.clone()).await {
+            Ok(s) => {
+                result = Some(s);
+                break;
+            }
+            // The daemon may not listen yet.
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    result.expect("installed from git daemon");
+    let entry = &q.lockfile()["packages"]["node_modules/g"];
+    assert_eq!(entry["version"], "1.0.0");
+    assert_eq!(
+        entry["resolved"],
+        format!("git://127.0.0.1:{port}/g.git#{v100}")
+    );
+}
+
+#[tokio::test]
+async fn a_git_dependency_that_needs_prepare_is_a_clear_error() {
+    let p = TestContext::new(&[Pkg::new("b", "1.0.0")], json!({})).await;
+    let (bare, _, _) = git_repo(&p.sibling("git"), &json!({"scripts": {"prepare": "tsc"}}));
+    p.write_package_json(json!({"dependencies": {"g": format!("git+file://{}", bare.display())}}));
+    let mut options = p.options();
+    options.set("allow-git", "all");
+    let error = utoo_install::install(options).await.unwrap_err();
+    assert_eq!(error.code().as_str(), "EGIT");
+    assert!(
+        chain(&error).contains("`prepare` script"),
+        "{}",
+        chain(&error)
+    );
+}
+
+/// `git daemon` on a loopback port, stopped when dropped (a panicking test too). `git`
+/// execs `git-daemon`, so the daemon is stopped by the pid it writes, and it holds none of
+/// the test's output pipes.
+struct GitDaemon {
+    pid_file: std::path::PathBuf,
+    child: std::process::Child,
+}
+
+impl GitDaemon {
+    fn start(base: &std::path::Path, port: u16) -> GitDaemon {
+        let pid_file = base.join("daemon.pid");
+        let child = std::process::Command::new("git")
+            .args([
+                "daemon",
+                "--reuseaddr",
+                "--export-all",
+                "--listen=127.0.0.1",
+            ])
+            .arg(format!("--port={port}"))
+            .arg(format!("--pid-file={}", pid_file.display()))
+            .arg(format!("--base-path={}", base.display()))
+            .arg(base)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("git daemon starts");
+        GitDaemon { pid_file, child }
+    }
+}
+
+impl Drop for GitDaemon {
+    fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(&self.pid_file) {
+            let _ = std::process::Command::new("kill").arg(pid.trim()).status();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
