@@ -104,6 +104,15 @@ test('a platform package nested under node_modules/utoo is found too', { skip: !
   assert.equal(run(bin, ['--version']).stdout, 'native --version\n')
 })
 
+test('several platform packages installed (forced, or several architectures): uname picks ours', { skip: process.platform !== 'linux' }, () => {
+  const { dir, bin } = installedLayout(fakeNative)
+  for (const other of ['utoo-linux-x64-wrong', 'utoo-darwin-arm64']) {
+    fs.mkdirSync(path.join(dir, 'node_modules', other))
+    fs.writeFileSync(path.join(dir, 'node_modules', other, 'utoo'), '#!/bin/sh\necho wrong\n', { mode: 0o755 })
+  }
+  assert.equal(run(bin, ['--version']).stdout, 'native --version\n')
+})
+
 test('pnpm layout: node_modules/utoo is a symlink, the platform package beside its real folder', { skip: !unix }, () => {
   const { dir, pkg, platform } = installedLayout(fakeNative)
   const store = path.join(dir, 'node_modules', '.pnpm', `utoo@${VERSION}`, 'node_modules')
