@@ -85,7 +85,8 @@ async function main() {
     if (fs.readFileSync(path.join(swapped.pkg, 'bin', 'utoo')).subarray(0, 2).toString() === '#!') throw new Error('install.js did not swap in the native executable')
     const plain = toolLayout(path.join(work, 'tool-sh'), exe, null)
     const variants = [
-      { name: 'native', file: exe, args: [] },
+      // The copy the sh launcher execs: same file system and page cache as the others.
+      { name: 'native', file: path.join(work, 'tool-sh', 'node_modules', platformPackage(), 'utoo'), args: [] },
       { name: 'swapped', file: swapped.bin, args: [] },
       { name: 'sh', file: plain.bin, args: [] },
     ]
