@@ -8,7 +8,7 @@ try {
   module.exports = require('./index.js')
 } catch (error) {
   if (!LOADER_FAILED.test(String(error && error.message))) throw error
-  const { platformPackage } = require('./install.js')
+  const { platformPackage, platformSuffix } = require('./install.js')
   const here = platformPackage().replace(/^utoo-/, '')
   const supported = require('./package.json').napi.targets.map(platformSuffix)
   const wrapped = new Error(
@@ -20,12 +20,3 @@ try {
   throw wrapped
 }
 
-/** napi-rs's package suffix of a Rust target triple (`x86_64-unknown-linux-gnu` → `linux-x64-gnu`). */
-function platformSuffix(triple) {
-  const [cpu, , os, abi] = triple.split('-')
-  const arch = { x86_64: 'x64', aarch64: 'arm64', i686: 'ia32', armv7: 'arm' }[cpu] || cpu
-  if (triple.includes('apple-darwin')) return `darwin-${arch}`
-  if (triple.includes('windows')) return `win32-${arch}-${triple.split('-').pop()}`
-  if (os === 'linux') return `linux-${arch}-${abi}`
-  return `${os || 'unknown'}-${arch}`
-}

@@ -17,6 +17,16 @@ function platformPackage(platform = process.platform, arch = process.arch) {
   return `utoo-${platform}-${arch}`
 }
 
+/** napi-rs's package suffix of a Rust target triple (`x86_64-unknown-linux-gnu` → `linux-x64-gnu`). */
+function platformSuffix(triple) {
+  const [cpu, , os, abi] = triple.split('-')
+  const arch = { x86_64: 'x64', aarch64: 'arm64', i686: 'ia32', armv7: 'arm' }[cpu] || cpu
+  if (triple.includes('apple-darwin')) return `darwin-${arch}`
+  if (triple.includes('windows')) return `win32-${arch}-${triple.split('-').pop()}`
+  if (os === 'linux') return `linux-${arch}-${abi}`
+  return `${os || 'unknown'}-${arch}`
+}
+
 function isMusl() {
   try {
     return !process.report.getReport().header.glibcVersionRuntime
@@ -88,4 +98,4 @@ if (require.main === module) {
   if (why && process.env.UTOO_LOG) console.error(`utoo: keeping the Node launcher (${why})`)
 }
 
-module.exports = { install, platformPackage, pointShimsAtNode }
+module.exports = { install, platformPackage, platformSuffix, pointShimsAtNode }

@@ -13,7 +13,7 @@ const path = require('node:path')
 const { promisify } = require('node:util')
 const { test, before, after } = require('node:test')
 
-const { platformPackage } = require('../install.js')
+const { platformPackage, platformSuffix } = require('../install.js')
 const { stagePlatform } = require('../scripts/stage-platform.js')
 const { nativeUtoo } = require('./helpers/native')
 const { startRegistry, pkg } = require('./helpers/registry')
@@ -62,6 +62,11 @@ function stageSources() {
   const src = path.join(work, 'src')
   const files = [...require('../package.json').files, 'package.json', 'README.md']
   for (const f of files) fs.cpSync(path.join(ROOT, f), path.join(src, f), { recursive: true })
+  // Only this machine's artifacts exist here: the staged release lists only its target (a real
+  // release has every target's, from CI).
+  const manifest = readJson(path.join(src, 'package.json'))
+  manifest.napi.targets = manifest.napi.targets.filter((t) => platformSuffix(t) === SUFFIX)
+  fs.writeFileSync(path.join(src, 'package.json'), JSON.stringify(manifest, null, 2) + '\n')
   const platformDir = path.join(src, 'npm', SUFFIX)
   fs.cpSync(path.join(ROOT, 'npm', SUFFIX), platformDir, { recursive: true, filter: (f) => !/\.node$|\/utoo$/.test(f) })
   fs.copyFileSync(ADDON, path.join(src, path.basename(ADDON)))
