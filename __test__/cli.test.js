@@ -1,5 +1,5 @@
 'use strict'
-// `utoo` through the portable launcher: bin/utoo → the addon's runCli (launcher.test.js covers
+// `utoo` through the portable launcher: bin/utoo.js → the addon's runCli (launcher.test.js covers
 // its replacement by the native executable).
 
 const assert = require('node:assert/strict')
@@ -11,7 +11,7 @@ const { test, before, after } = require('node:test')
 const { startRegistry, pkg } = require('./helpers/registry')
 const { makeProject, readJson } = require('./helpers/project')
 
-const BIN = path.join(__dirname, '..', 'bin', 'utoo')
+const BIN = path.join(__dirname, '..', 'bin', 'utoo.js')
 let registry
 before(async () => {
   registry = await startRegistry([pkg('left-pad', '1.2.0'), pkg('left-pad', '1.3.0')])

@@ -13,7 +13,7 @@ const { test, before, after } = require('node:test')
 const { startRegistry, pkg } = require('./helpers/registry')
 const { makeProject, readJson } = require('./helpers/project')
 
-const BIN = path.join(__dirname, '..', 'bin', 'utoo')
+const BIN = path.join(__dirname, '..', 'bin', 'utoo.js')
 const KILL_POINTS = 24
 let registry
 

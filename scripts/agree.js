@@ -6,7 +6,7 @@
 // on utoo's tree, and whether `npm ci` (npm 11 and npm 12, the pinned dev tools) accepts
 // utoo's lockfile. npm's own lockfile goes through the same `npm ci` as a control: where the
 // registry lacks an optional platform package, npm rejects its own lockfile too.
-//   node scripts/agree.js examples/*        (uses the native release binary, else bin/utoo)
+//   node scripts/agree.js examples/*        (uses the native release binary, else bin/utoo.js)
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
@@ -14,7 +14,7 @@ const path = require('node:path')
 
 const root = path.join(__dirname, '..')
 const native = path.join(root, 'bench', '.build', 'utoo')
-const utoo = fs.existsSync(native) ? [native] : [process.execPath, path.join(root, 'bin', 'utoo')]
+const utoo = fs.existsSync(native) ? [native] : [process.execPath, path.join(root, 'bin', 'utoo.js')]
 const npms = {
   npm11: path.join(root, 'node_modules', 'npm11', 'bin', 'npm-cli.js'),
   npm12: path.join(root, 'node_modules', 'npm12', 'bin', 'npm-cli.js'),

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict'
 // Builds the native `utoo` executable (crates/utoo-cli) in release mode and puts it into this
-// platform's npm package (npm/<platform>/utoo), beside the addon, for publishing.
+// platform's npm package (npm/<platform>/utoo), beside the addon, for publishing
+// (scripts/stage-platform.js stages both).
 const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
@@ -15,6 +16,6 @@ if (!fs.existsSync(path.join(dir, 'package.json'))) {
   process.exit(1)
 }
 const dest = path.join(dir, 'utoo')
-fs.copyFileSync(path.join(root, 'target', 'release', 'utoo'), dest)
+fs.copyFileSync(path.join(path.resolve(root, process.env.CARGO_TARGET_DIR || 'target'), 'release', 'utoo'), dest)
 fs.chmodSync(dest, 0o755)
 console.log(`wrote ${path.relative(root, dest)}`)

@@ -29,7 +29,7 @@ for (const name of names) {
   }
   const npm = run('npm', ['install', '--package-lock-only', ...npmFlags], npmDir)
   const t0 = Date.now()
-  const utoo = run(process.execPath, [path.join(root, 'bin', 'utoo'), 'install', '--ignore-scripts', '--reporter', 'silent', '--cache-dir', path.join(work, 'cache')], utooDir)
+  const utoo = run(process.execPath, [path.join(root, 'bin', 'utoo.js'), 'install', '--ignore-scripts', '--reporter', 'silent', '--cache-dir', path.join(work, 'cache')], utooDir)
   const utooMs = Date.now() - t0
   if (npm.status !== 0 || utoo.status !== 0) {
     rows.push({ name, error: (npm.stderr || '') + (utoo.stderr || '') })

@@ -16,9 +16,9 @@ for (const leftover of ['node_modules', 'package-lock.json']) {
   fs.rmSync(path.join(example, leftover), { recursive: true, force: true })
 }
 console.log('\n$ utoo install   (examples/express-api, cold: no lockfile, no node_modules)')
-sh(process.execPath, [path.join(root, 'bin', 'utoo'), 'install'], example)
+sh(process.execPath, [path.join(root, 'bin', 'utoo.js'), 'install'], example)
 console.log('\n$ utoo install   (again: nothing to do)')
-sh(process.execPath, [path.join(root, 'bin', 'utoo'), 'install'], example)
+sh(process.execPath, [path.join(root, 'bin', 'utoo.js'), 'install'], example)
 console.log('\n$ npm ls --all   (npm checks the tree utoo built)')
 execFileSync('npm', ['ls', '--all'], { cwd: example, stdio: ['ignore', 'ignore', 'inherit'] })
 console.log('npm ls: no problems')

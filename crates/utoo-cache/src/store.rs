@@ -164,6 +164,7 @@ fn extract_and_publish(
 
 // npm's bin-links makes bin targets executable at install time; doing it once here keeps
 // the linker from ever writing through a hard link into the cache.
+#[cfg(unix)]
 fn make_bins_executable(package_dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
     let Ok(bytes) = std::fs::read(package_dir.join("package.json")) else {
@@ -195,6 +196,10 @@ fn make_bins_executable(package_dir: &Path) {
         }
     }
 }
+
+// Windows has no executable bit: its bins run through .cmd shims.
+#[cfg(not(unix))]
+fn make_bins_executable(_package_dir: &Path) {}
 
 fn sweep_stale(tmp: &Path) {
     let Ok(entries) = std::fs::read_dir(tmp) else {

@@ -2,6 +2,10 @@
 //! `file:` folder's directory, as npm makes them (`ws-a -> ../packages/a`).
 
 use std::collections::BTreeMap;
+#[cfg(unix)]
+use std::os::unix::fs::symlink as symlink_dir;
+#[cfg(windows)]
+use std::os::windows::fs::symlink_dir;
 use std::path::{Component, Path, PathBuf};
 
 use utoo_lockfile::LockEntry;
@@ -30,7 +34,7 @@ pub(crate) fn make_links(
             Err(_) => Ok(()),
         }
         .map_err(|e| InstallError::io(&link, e))?;
-        std::os::unix::fs::symlink(&relative, &link).map_err(|e| InstallError::io(&link, e))?;
+        symlink_dir(&relative, &link).map_err(|e| InstallError::io(&link, e))?;
     }
     Ok(())
 }

@@ -67,12 +67,27 @@ pub fn link_bins<'a>(
                 tracing::debug!(link = %link.display(), target, "bin target missing; skipped");
                 continue;
             }
-            std::os::unix::fs::symlink(&target, &link)
-                .map_err(|e| LinkError::io("link", &link, e))?;
+            link_bin(&target, &link).map_err(|e| LinkError::io("link", &link, e))?;
             made += 1;
         }
     }
     Ok(made)
+}
+
+/// A relative symlink, as npm's bin-links makes on Unix.
+#[cfg(unix)]
+fn link_bin(target: &str, link: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+/// What npm's cmd-shim makes on Windows for a JS bin (symlinks need privileges there): a
+/// `<command>.cmd` that runs the target with node.
+#[cfg(windows)]
+fn link_bin(target: &str, link: &Path) -> std::io::Result<()> {
+    let mut cmd = link.as_os_str().to_owned();
+    cmd.push(".cmd");
+    let target = target.replace('/', "\\");
+    fs::write(cmd, format!("@ECHO off\r\nnode \"%~dp0\\{target}\" %*\r\n"))
 }
 
 fn join_nm(package_path: &str, child: &str) -> String {
@@ -83,7 +98,7 @@ fn join_nm(package_path: &str, child: &str) -> String {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use serde_json::json;

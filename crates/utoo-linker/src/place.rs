@@ -157,7 +157,7 @@ fn link_unsupported(e: &io::Error) -> bool {
     )
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use std::os::unix::fs::MetadataExt;

@@ -109,12 +109,28 @@ pub async fn run_script(
     })
 }
 
+/// The shell @npmcli/run-script uses: `sh -c command`.
+#[cfg(not(windows))]
+fn shell(command: &str) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(command);
+    cmd
+}
+
+/// The shell @npmcli/run-script uses on Windows: `%ComSpec% /d /s /c "command"`, verbatim.
+#[cfg(windows)]
+fn shell(command: &str) -> Command {
+    let comspec = std::env::var_os("ComSpec").unwrap_or_else(|| "cmd.exe".into());
+    let mut cmd = Command::new(comspec);
+    cmd.args(["/d", "/s", "/c"])
+        .raw_arg(format!("\"{command}\""));
+    cmd
+}
+
 /// `sh -c command` in the package folder with the variables @npmcli/run-script sets.
 fn script_command(env: &ScriptEnv, job: &ScriptJob, event: &str, command: &str) -> Command {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(command)
-        .current_dir(&job.dir)
+    let mut cmd = shell(command);
+    cmd.current_dir(&job.dir)
         .env("PATH", env.path_for(&job.dir))
         .env("INIT_CWD", &env.project_root)
         .env("npm_lifecycle_event", event)

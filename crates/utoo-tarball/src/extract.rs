@@ -2,6 +2,7 @@ use std::cell::Cell;
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Read, Write};
+#[cfg(unix)]
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
@@ -189,11 +190,14 @@ fn write_file(entry: &mut tar::Entry<'_, impl Read>, target: &Path) -> Result<u6
     // setuid, setgid and sticky bits, which a package has no business setting.
     let mode = if mode & 0o111 != 0 { 0o755 } else { 0o644 };
     let open = || {
-        fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(target)
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        // Windows has no mode bits: there a bin runs through its .cmd shim.
+        #[cfg(unix)]
+        options.mode(mode);
+        #[cfg(not(unix))]
+        let _ = mode;
+        options.open(target)
     };
     let mut file = match open() {
         // A later entry with the same name replaces the earlier one, as in node-tar.
@@ -253,7 +257,7 @@ fn safe_relative_path(raw: &[u8]) -> Result<Option<PathBuf>, TarballError> {
     Ok(Some(parts[1..].iter().collect()))
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use flate2::write::GzEncoder;

@@ -1,4 +1,6 @@
 //! The engine end to end against the loopback fixture registry, one module per concern.
+//! Unix only: the layout checks read inodes and modes.
+#![cfg(unix)]
 
 mod cache;
 mod config;
