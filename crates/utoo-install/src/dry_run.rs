@@ -14,7 +14,6 @@ use crate::installed::Installed;
 use crate::lock::ProjectLock;
 use crate::plan::Plan;
 use crate::project::Project;
-use crate::run::AbortOnDrop;
 use crate::script_policy::{ScriptPolicy, Verdict};
 use crate::selection::{Scope, Selection};
 use crate::trust::HiddenLockfile;
@@ -88,14 +87,7 @@ pub struct PlannedDownload {
 /// silently ignored.
 pub async fn plan(options: InstallOptions) -> Result<InstallPlan, InstallError> {
     let cancel = options.cancel.clone();
-    let mut task = AbortOnDrop(tokio::spawn(run(options)));
-    tokio::select! {
-        biased;
-        () = cancel.cancelled() => Err(InstallError::Cancelled),
-        joined = &mut task.0 => joined.unwrap_or_else(|e| Err(InstallError::Internal {
-            what: format!("the plan ({e})"),
-        })),
-    }
+    crate::run::as_task(&cancel, "the plan", run(options)).await
 }
 
 async fn run(options: InstallOptions) -> Result<InstallPlan, InstallError> {

@@ -159,7 +159,7 @@ fn local_folder(cwd: &Path, raw: &str) -> Option<PathBuf> {
         return None;
     }
     let abs = cwd.join(path);
-    abs.is_dir().then(|| crate::selection::normalise(&abs))
+    abs.is_dir().then(|| crate::paths::normalise(&abs))
 }
 
 /// The name a folder request is saved under: its package.json's `name`.
@@ -185,23 +185,12 @@ fn folder_request(raw: &str, folder: PathBuf) -> Result<(String, PathBuf), Insta
 
 /// `to` relative to the folder `from`, with `/` separators (`lib`, `../shared`).
 fn relative_path(from: &Path, to: &Path) -> String {
-    let absolute = |p: &Path| {
-        crate::selection::normalise(&std::path::absolute(p).unwrap_or_else(|_| p.to_owned()))
-    };
-    let (from, to) = (absolute(from), absolute(to));
-    let from: Vec<_> = from.components().collect();
-    let to: Vec<_> = to.components().collect();
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
-    parts.extend(
-        to[common..]
-            .iter()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
-    );
-    if parts.is_empty() {
+    let rel = crate::paths::relative_to(&crate::paths::absolute(from), &crate::paths::absolute(to));
+    let text = rel.to_string_lossy().replace('\\', "/");
+    if text.is_empty() {
         ".".to_owned()
     } else {
-        parts.join("/")
+        text
     }
 }
 

@@ -29,6 +29,7 @@ mod noop;
 mod optional_set;
 mod options;
 mod package;
+mod paths;
 mod pipeline;
 mod plan;
 mod project;

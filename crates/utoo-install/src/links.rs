@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::symlink as symlink_dir;
 #[cfg(windows)]
 use std::os::windows::fs::symlink_dir;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use utoo_lockfile::LockEntry;
+
+use crate::paths::relative_to;
 
 use crate::InstallError;
 
@@ -48,48 +50,4 @@ pub(crate) fn links_in_place(root: &Path, packages: &BTreeMap<String, LockEntry>
             std::fs::read_link(&link).is_ok_and(|l| l == relative_to(parent, &root.join(t)))
         })
     })
-}
-
-/// `to` relative to the folder `from` (both lexically normalised, under one root).
-fn relative_to(from: &Path, to: &Path) -> PathBuf {
-    fn norm(p: &Path) -> Vec<Component<'_>> {
-        let mut out: Vec<Component<'_>> = Vec::new();
-        for c in p.components() {
-            match c {
-                Component::CurDir => {}
-                Component::ParentDir => {
-                    out.pop();
-                }
-                other => out.push(other),
-            }
-        }
-        out
-    }
-    let (a, b) = (norm(from), norm(to));
-    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let mut rel = PathBuf::new();
-    for _ in common..a.len() {
-        rel.push("..");
-    }
-    for c in &b[common..] {
-        rel.push(c);
-    }
-    rel
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn relative_paths_like_npm() {
-        assert_eq!(
-            relative_to(Path::new("/r/node_modules"), Path::new("/r/packages/a")),
-            Path::new("../packages/a")
-        );
-        assert_eq!(
-            relative_to(Path::new("/r/node_modules/@s"), Path::new("/r/libs/x")),
-            Path::new("../../libs/x")
-        );
-    }
 }

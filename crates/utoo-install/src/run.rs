@@ -29,18 +29,29 @@ use crate::{edit, noop, InstallError, InstallOptions, Mode};
 /// the event loop of the Node process that embeds utoo.
 pub async fn install(options: InstallOptions) -> Result<InstallSummary, InstallError> {
     let cancel = options.cancel.clone();
-    let mut task = AbortOnDrop(tokio::spawn(run(options)));
+    as_task(&cancel, "the install", run(options)).await
+}
+
+/// Runs `work` as a task of its own, stopped by `cancel` or by dropping the future: a panic
+/// in it (a bug) comes back as [`InstallError::Internal`] about `what`, instead of unwinding
+/// into the caller.
+pub(crate) async fn as_task<T: Send + 'static>(
+    cancel: &crate::CancelToken,
+    what: &str,
+    work: impl std::future::Future<Output = Result<T, InstallError>> + Send + 'static,
+) -> Result<T, InstallError> {
+    let mut task = AbortOnDrop(tokio::spawn(work));
     tokio::select! {
         biased;
         () = cancel.cancelled() => Err(InstallError::Cancelled),
         joined = &mut task.0 => joined.unwrap_or_else(|e| Err(InstallError::Internal {
-            what: format!("the install ({e})"),
+            what: format!("{what} ({e})"),
         })),
     }
 }
 
-// Dropping `install`'s future (or cancelling it) stops the run, as when it ran inline.
-pub(crate) struct AbortOnDrop<T>(pub(crate) tokio::task::JoinHandle<T>);
+// Dropping the future (or cancelling it) stops the run, as when it ran inline.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
 
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {

@@ -5,12 +5,13 @@
 //! `filterNodes`: the selected members, what they reach, and nothing else is touched).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use utoo_config::Settings;
 use utoo_lockfile::{parent_path, resolve_from, LockEntry};
 
 use crate::optional_set::Edges;
+use crate::paths::{absolute, normalise};
 use crate::project::Project;
 use crate::InstallError;
 
@@ -234,23 +235,4 @@ fn parent_folder(folder: &str) -> Option<&str> {
 
 fn slash(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    normalise(&std::path::absolute(path).unwrap_or_else(|_| path.to_owned()))
-}
-
-/// `.` and `..` taken out lexically (the filter is a folder name, maybe not a real one).
-pub(crate) fn normalise(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
