@@ -1,6 +1,7 @@
 'use strict'
-// Aborting mid-download rejects with an AbortError promptly; the next install completes the
-// tree, and npm itself finds nothing wrong with it.
+// Aborting mid-download or mid-script rejects with an AbortError promptly (a running
+// lifecycle script is killed with its children); the next install completes the tree, and
+// npm itself finds nothing wrong with it.
 
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
@@ -17,7 +18,13 @@ const { NPMS, npmRun } = require('./helpers/npm-compat')
 let registry
 before(async () => {
   registry = await startRegistry(
-    [pkg('greet', '1.0.0', { dependencies: { words: '^1.0.0' } }), pkg('words', '1.0.0'), pkg('other', '1.0.0')],
+    [
+      pkg('greet', '1.0.0', { dependencies: { words: '^1.0.0' } }),
+      pkg('words', '1.0.0'),
+      pkg('other', '1.0.0'),
+      // Its script prints, then a child of the shell sleeps before it writes a file.
+      pkg('slow', '1.0.0', { scripts: { postinstall: 'echo started; (sleep 2 && touch ../../slow-finished) & wait' } }),
+    ],
     { tarballDelayMs: 1500 },
   )
 })
@@ -59,5 +66,37 @@ test('abort mid-download: AbortError at once, then an install that completes and
   const ls = await npmRun(NPMS[0], ['ls', '--all'], project, registry)
   assert.equal(ls.status, 0, ls.out)
   assert.doesNotMatch(ls.stdout, /invalid|missing|extraneous|UNMET/i, ls.out)
+  project.cleanup()
+})
+
+test('abort mid-script: AbortError at once, the script and its children killed, then a clean install', async () => {
+  const project = makeProject({ dependencies: { slow: '1.0.0' }, allowScripts: { slow: true } })
+  // Scripts run in the package folder: the marker lands in the project folder.
+  const marker = path.join(project.dir, 'slow-finished')
+  const controller = new AbortController()
+  let abortedAt = 0
+  const running = install({
+    cwd: project.dir,
+    registry: registry.url,
+    cacheDir: project.cache,
+    signal: controller.signal,
+    onProgress: (e) => {
+      if (e.type === 'scriptOutput' && e.line === 'started' && !abortedAt) {
+        abortedAt = Date.now()
+        controller.abort()
+      }
+    },
+  })
+  await assert.rejects(running, { name: 'AbortError', code: 'ABORT_ERR' })
+  assert.ok(abortedAt > 0, 'the abort came while the script ran')
+  assert.ok(Date.now() - abortedAt < 1000, `rejected ${Date.now() - abortedAt} ms after the abort`)
+  await new Promise((r) => setTimeout(r, 2800))
+  assert.ok(!fs.existsSync(marker), "the script's background child was killed with it")
+
+  const summary = await install({ cwd: project.dir, registry: registry.url, cacheDir: project.cache })
+  assert.equal(summary.packages, 1)
+  assert.ok(fs.existsSync(marker), 'the next install ran the script to its end')
+  const ls = await npmRun(NPMS[0], ['ls', '--all'], project, registry)
+  assert.equal(ls.status, 0, ls.out)
   project.cleanup()
 })
