@@ -80,7 +80,12 @@ fn hosted(base: &str) -> Option<(String, String)> {
         match by_shortcut {
             Some((_, domain)) => (*domain, rest),
             None => {
-                let after_scheme = GIT_SCHEMES.iter().find_map(|s| strip_prefix_ci(base, s))?;
+                // hosted-git-info also takes a plain web URL of a repository
+                // (`https://github.com/u/r`): two path segments, nothing after them.
+                let after_scheme = GIT_SCHEMES
+                    .iter()
+                    .chain(&["https://", "http://"])
+                    .find_map(|s| strip_prefix_ci(base, s))?;
                 let after_user = after_scheme
                     .split_once('@')
                     .map_or(after_scheme, |(_, r)| r);
@@ -154,6 +159,8 @@ mod tests {
             "git+https://github.com/user/repo.git",
             "git+ssh://git@github.com/user/repo.git",
             "git://github.com/user/repo",
+            "https://github.com/user/repo",
+            "https://github.com/user/repo.git",
         ] {
             let g = git(raw);
             assert_eq!(g.repo, "https://github.com/user/repo.git", "{raw}");
@@ -194,6 +201,8 @@ mod tests {
             "./x",
             "@scope/x",
             "http://h/x.tgz",
+            "https://github.com/user/repo/archive/main.tar.gz",
+            "https://example.test/user/repo",
             "file:a/b",
         ] {
             assert_eq!(parse_git(raw), Ok(None), "{raw}");
