@@ -38,9 +38,10 @@ function packages(dir) {
 
 function fresh(project, tag) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `agree-${tag}-`))
-  fs.copyFileSync(path.join(project, 'package.json'), path.join(dir, 'package.json'))
-  // A project's .npmrc is part of what it asks for (`legacy-peer-deps=true`, say).
-  if (fs.existsSync(path.join(project, '.npmrc'))) fs.copyFileSync(path.join(project, '.npmrc'), path.join(dir, '.npmrc'))
+  // The project as committed (a monorepo's members and file: folders too; a project's
+  // .npmrc is part of what it asks for), without what an install leaves behind.
+  const left = new Set(['node_modules', 'package-lock.json'])
+  fs.cpSync(project, dir, { recursive: true, filter: (src) => !left.has(path.basename(src)) })
   return dir
 }
 

@@ -243,11 +243,11 @@ impl<S: PackumentSource> Resolver<'_, S> {
     ) -> Result<Vec<NodeId>, ResolveError> {
         let required_by = describe(tree, id);
         let from = &tree.nodes[id].path;
-        let Some(path) = is_top(from)
-            .then(|| folder::join(from, spec_path))
-            .flatten()
-        else {
-            // A registry package's own `file:` dependency, or an absolute path.
+        // A top's `file:` spec is relative to its folder; one on a package inside
+        // node_modules comes from an override, which npm reads relative to the root.
+        let base = if is_top(from) { from.as_str() } else { "" };
+        let Some(path) = folder::join(base, spec_path) else {
+            // An absolute path, or one that leaves the project.
             let error = ResolveError::Unsupported {
                 name: name.into(),
                 spec: spec.into(),

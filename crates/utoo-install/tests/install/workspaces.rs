@@ -458,3 +458,25 @@ async fn adding_a_folder_saves_it_as_file_relative_to_the_package_json() {
         Some("1.0.0")
     );
 }
+
+#[tokio::test]
+async fn an_override_to_a_file_folder_links_every_copy_to_the_root_relative_folder() {
+    let p = TestContext::new(
+        &[
+            Pkg::new("uses-x", "1.0.0").dep("x", "^1"),
+            Pkg::new("x", "1.0.0"),
+        ],
+        json!({"dependencies": {"uses-x": "1.0.0"}, "overrides": {"x": "file:./vendor/x"}}),
+    )
+    .await;
+    write(&p, "vendor/x", &json!({"name": "x", "version": "1.5.0"}));
+    p.install().await.unwrap();
+    // npm reads an override's `file:` path from the root (npm 11 itself resolves it from the
+    // dependent's folder, which leaves a dangling link).
+    let lock = p.lockfile();
+    assert_eq!(lock["packages"]["node_modules/x"]["resolved"], "vendor/x");
+    assert_eq!(
+        p.installed_version("node_modules/x").as_deref(),
+        Some("1.5.0")
+    );
+}
