@@ -47,7 +47,7 @@ error_codes! {
     NotFound => "E404", "The registry has no package of that name.";
     Target => "ETARGET", "No published version matches the range or dist-tag asked for.";
     Resolve => "ERESOLVE", "A peer dependency conflicts with the version the tree already holds.";
-    UnsupportedProtocol => "EUNSUPPORTEDPROTOCOL", "A git, `link:` or `workspace:` spec, which utoo does not install yet (registry, `file:` folders and tarballs, and tarball URLs install; npm rejects `link:` too).";
+    UnsupportedProtocol => "EUNSUPPORTEDPROTOCOL", "A `link:` or `workspace:` spec (npm rejects both too; registry, `file:`, tarball-URL and git specs install).";
     InvalidSpec => "EINVALIDSPEC", "A dependency spec or a package argument cannot be parsed.";
     Override => "EOVERRIDE", "package.json `overrides` cannot be applied: an override of a direct dependency's spec, a `$name` reference to a missing dependency, or a key that names no package.";
     BadPlatform => "EBADPLATFORM", "A required package does not support this OS, CPU or libc.";
