@@ -74,6 +74,10 @@ pub async fn run_script(
     let mut child = script_command(env, job, event, command)
         .spawn()
         .map_err(spawn_error)?;
+    let mut group = GroupGuard {
+        pgid: child.id(),
+        finished: false,
+    };
     let tail = Mutex::new(VecDeque::new());
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
     // Each line goes out as the script prints it: a dev server shows a long build's output
@@ -90,6 +94,7 @@ pub async fn run_script(
         read_lines(stderr, &tail, &emit),
         child.wait()
     );
+    group.finished = true;
     let status = status.map_err(spawn_error)?;
     if status.success() {
         return Ok(());
@@ -109,11 +114,40 @@ pub async fn run_script(
     })
 }
 
-/// The shell @npmcli/run-script uses: `sh -c command`.
+/// Kills the script's whole process group when its future is dropped before the script
+/// ended (the install was cancelled): `kill_on_drop` reaches `sh` only, not what it started.
+struct GroupGuard {
+    pgid: Option<u32>,
+    finished: bool,
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if let (false, Some(pgid)) = (self.finished, self.pgid) {
+            kill_group(pgid);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn kill_group(pgid: u32) {
+    // `kill` rather than libc: no unsafe for a call made once per cancelled script.
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pgid}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+#[cfg(not(unix))]
+fn kill_group(_pgid: u32) {}
+
+/// The shell @npmcli/run-script uses: `sh -c command`, in a process group of its own so
+/// that cancelling the install can stop everything the script started.
 #[cfg(not(windows))]
 fn shell(command: &str) -> Command {
     let mut cmd = Command::new("sh");
-    cmd.arg("-c").arg(command);
+    cmd.arg("-c").arg(command).process_group(0);
     cmd
 }
 
