@@ -73,6 +73,12 @@ pub struct GlobalArgs {
     /// With `-w`/`--workspaces`, the root's own dependencies too.
     #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub include_workspace_root: Option<bool>,
+    /// Which git dependencies may be fetched (npm 12's default: none).
+    #[arg(long, global = true, value_name = "all|none|root", value_parser = ["all", "none", "root"])]
+    pub allow_git: Option<String>,
+    /// Which tarball-URL dependencies may be fetched (npm 12's default: none).
+    #[arg(long, global = true, value_name = "all|none|root", value_parser = ["all", "none", "root"])]
+    pub allow_remote: Option<String>,
     /// How to show progress.
     #[arg(long, global = true, value_enum, default_value_t = ReporterKind::Auto)]
     pub reporter: ReporterKind,
@@ -112,8 +118,14 @@ impl GlobalArgs {
                 config.insert(key.to_owned(), values.join(LIST_SEPARATOR));
             }
         }
-        if let Some(before) = &self.before {
-            config.insert("before".to_owned(), before.clone());
+        for (key, value) in [
+            ("before", &self.before),
+            ("allow-git", &self.allow_git),
+            ("allow-remote", &self.allow_remote),
+        ] {
+            if let Some(value) = value {
+                config.insert(key.to_owned(), value.clone());
+            }
         }
         config
     }

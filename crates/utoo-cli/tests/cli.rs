@@ -390,3 +390,33 @@ async fn update_moves_named_packages_to_the_newest_allowed_and_keeps_package_jso
         "npm's update does not save"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn allow_remote_as_a_flag_as_npm_12_spells_it() {
+    let remote = Pkg::new("rem", "1.0.0");
+    let host = utoo_test::Registry::start(std::slice::from_ref(&remote)).await;
+    let url = format!("{}rem/-/rem-1.0.0.tgz", host.url());
+    let ctx = TestContext::new(&[], json!({"dependencies": {"rem": url}})).await;
+    let registry = ctx.registry.url();
+    let refused = utoo(&ctx, &["install", "--registry", &registry]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("error[EALLOWREMOTE]"));
+    let allowed = utoo(
+        &ctx,
+        &["install", "--allow-remote=root", "--registry", &registry],
+    );
+    assert_eq!(
+        allowed.status.code(),
+        Some(0),
+        "{}",
+        ctx.render_output(&allowed)
+    );
+    assert_eq!(
+        ctx.installed_version("node_modules/rem").as_deref(),
+        Some("1.0.0")
+    );
+    assert_eq!(
+        utoo(&ctx, &["install", "--allow-git=some"]).status.code(),
+        Some(2)
+    );
+}

@@ -73,8 +73,8 @@ fn for_code(code: ErrorCode) -> Option<&'static str> {
         ErrorCode::LsProblems => "`utoo install` repairs the tree",
         ErrorCode::Workspaces => "`workspaces` in the root package.json lists folder globs; each member needs a package.json with a unique `name`",
         ErrorCode::Git => "check that `git` is installed and can reach the repository, and that the ref exists (`git ls-remote <url>`)",
-        ErrorCode::AllowGit => "set `allow-git=root` (the project's own git dependencies) or `allow-git=all` in .npmrc, as npm 12 asks",
-        ErrorCode::AllowRemote => "set `allow-remote=root` (the project's own tarball URLs) or `allow-remote=all` in .npmrc, as npm 12 asks",
+        ErrorCode::AllowGit => "pass `--allow-git=root` (the project's own git dependencies) or `--allow-git=all`, or set it in .npmrc, as npm 12 asks",
+        ErrorCode::AllowRemote => "pass `--allow-remote=root` (the project's own tarball URLs) or `--allow-remote=all`, or set it in .npmrc, as npm 12 asks",
         ErrorCode::Cancelled => return None,
     })
 }
