@@ -50,11 +50,11 @@ pub fn ensure_installed<'env>(
     specs: Vec<String>,
     options: Option<InstallOptions>,
 ) -> Result<PromiseRaw<'env, EnsureResult>> {
-    let node = env.get_node_version()?;
-    let node_version = format!("{}.{}.{}", node.major, node.minor, node.release);
-    let prepared = options
-        .unwrap_or_default()
-        .into_engine(env, Request::Install, node_version)?;
+    let prepared = options.unwrap_or_default().into_engine(
+        env,
+        Request::Install,
+        crate::node_version(env)?,
+    )?;
     let watch = prepared.watch;
     let mut engine_options = prepared.options;
     engine_options.mode = Mode::Install;

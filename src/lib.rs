@@ -213,7 +213,7 @@ pub async fn run_cli(argv: Vec<String>, node_version: Option<String>) -> u32 {
     u32::try_from(utoo_cli::run(full, node_version).await).unwrap_or(1)
 }
 
-fn node_version(env: &Env) -> Result<String> {
+pub(crate) fn node_version(env: &Env) -> Result<String> {
     let node = env.get_node_version()?;
     Ok(format!("{}.{}.{}", node.major, node.minor, node.release))
 }

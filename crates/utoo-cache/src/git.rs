@@ -113,10 +113,19 @@ pub fn resolve_ref(repo: &str, wanted: &GitRef) -> Result<String, GitError> {
             return Ok(name.to_ascii_lowercase());
         }
     }
+    let listing = from_any(repo, |url| git(&["ls-remote", url], None))?;
+    pick_ref(repo, &listing, wanted)
+}
+
+/// `attempt` on each URL of [`candidates`] until one works; else the last error.
+fn from_any<T>(
+    repo: &str,
+    mut attempt: impl FnMut(&str) -> Result<T, GitError>,
+) -> Result<T, GitError> {
     let mut last = None;
     for url in candidates(repo) {
-        match git(&["ls-remote", &url], None) {
-            Ok(listing) => return pick_ref(repo, &listing, wanted),
+        match attempt(&url) {
+            Ok(found) => return Ok(found),
             Err(e) => last = Some(e),
         }
     }
@@ -165,19 +174,7 @@ pub(crate) fn pack(repo: &str, sha: &str, tmp: &Path) -> Result<Vec<u8>, GitErro
         .tempdir_in(tmp)
         .map_err(GitError::Io)?;
     let dir = work.path().join("checkout");
-    let mut last = None;
-    for url in candidates(repo) {
-        match checkout(&url, sha, &dir) {
-            Ok(()) => {
-                last = None;
-                break;
-            }
-            Err(e) => last = Some(e),
-        }
-    }
-    if let Some(e) = last {
-        return Err(e);
-    }
+    from_any(repo, |url| checkout(url, sha, &dir))?;
     let manifest: serde_json::Value = std::fs::read(dir.join("package.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())

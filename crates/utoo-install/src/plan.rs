@@ -67,6 +67,7 @@ impl Plan<'_> {
         let settings = ctx.settings();
         let manifest = &self.project.root_manifest().manifest;
         let members = self.project.members();
+        let policy = SourcePolicy::new(settings, self.project);
         // `update` resolves again, from a lockfile without the pins it lifts.
         let locked = match &ctx.options.update {
             Some(names) => locked.map(|lock| unpinned(lock, names)),
@@ -93,7 +94,7 @@ impl Plan<'_> {
                 Ok(()) => {
                     // npm 12 refuses a locked git or tarball-URL dependency as it refuses a
                     // new one, before anything is fetched.
-                    SourcePolicy::new(settings, self.project).check_tree(&packages)?;
+                    policy.check_tree(&packages)?;
                     calc_dep_flags(&mut packages);
                     // npm prunes what nothing reaches any more (a dependency removed from
                     // package.json).
@@ -117,7 +118,7 @@ impl Plan<'_> {
             ctx.cache_dir.clone(),
             ctx.options.tarball_limits,
             self.project.root.clone(),
-            SourcePolicy::new(settings, self.project),
+            policy,
         );
         // The root's dependencies download while the native CLI asks `node --version`.
         source.prefetch_edges(&manifest.edges(true), settings.legacy_peer_deps);

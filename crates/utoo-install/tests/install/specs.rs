@@ -115,9 +115,9 @@ async fn tarball_urls_and_git_need_allowing_as_in_npm_12() {
     let error = p.install().await.unwrap_err();
     assert_eq!(error.code().as_str(), "EALLOWREMOTE");
     assert!(
-        chain(&error).contains("`allow-remote` is `none`"),
+        utoo_events::one_line(&error).contains("`allow-remote` is `none`"),
         "{}",
-        chain(&error)
+        utoo_events::one_line(&error)
     );
     assert_eq!(
         host.tarball_requests(),
@@ -146,9 +146,9 @@ async fn tarball_urls_and_git_need_allowing_as_in_npm_12() {
     let error = utoo_install::install(options).await.unwrap_err();
     assert_eq!(error.code().as_str(), "EALLOWREMOTE");
     assert!(
-        chain(&error).contains("of a dependency"),
+        utoo_events::one_line(&error).contains("of a dependency"),
         "{}",
-        chain(&error)
+        utoo_events::one_line(&error)
     );
     let mut options = q.options();
     options.set("allow-remote", "all");
@@ -160,18 +160,6 @@ async fn tarball_urls_and_git_need_allowing_as_in_npm_12() {
     )
     .await;
     assert_eq!(g.install().await.unwrap_err().code().as_str(), "EALLOWGIT");
-}
-
-/// The error and its causes, as the CLI prints them.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut out = error.to_string();
-    let mut cur = error.source();
-    while let Some(e) = cur {
-        out.push_str(" / ");
-        out.push_str(&e.to_string());
-        cur = e.source();
-    }
-    out
 }
 
 /// A repository with two tagged commits (`v1.0.0`, then `v1.1.0` on main), served from a
@@ -318,9 +306,9 @@ async fn a_git_dependency_that_needs_prepare_is_a_clear_error() {
     let error = utoo_install::install(options).await.unwrap_err();
     assert_eq!(error.code().as_str(), "EGIT");
     assert!(
-        chain(&error).contains("`prepare` script"),
+        utoo_events::one_line(&error).contains("`prepare` script"),
         "{}",
-        chain(&error)
+        utoo_events::one_line(&error)
     );
 }
 
