@@ -118,6 +118,15 @@ before(async () => {
     pkg('pre-user', '1.0.0', { dependencies: { lagging: '^3.0.0-rc.0' } }),
     // A package whose peer conflicts with the root's pin: it nests with its own peer.
     pkg('old-host-user', '1.0.0', { dependencies: { plugin: '1' } }),
+    // A package whose peer the root's copy fails: it stays beside the copy its peer needs,
+    // unless --legacy-peer-deps makes the peer no edge at all.
+    pkg('kv', '4.0.0'),
+    pkg('kv', '5.0.0'),
+    pkg('bigmap', '1.0.0', { peerDependencies: { kv: '^5' } }),
+    pkg('kvmem', '1.0.0', { dependencies: { kv: '^5', bigmap: '^1' } }),
+    // A published package.json with fields npm copies into any entry (pkijs ships `workspaces`).
+    pkg('published-ws', '1.0.0', { workspaces: ['website'], acceptDependencies: { common: '^2' }, dependencies: { common: '^1' } }),
+    pkg('published-empty-ws', '1.0.0', { workspaces: [] }),
     // Optional and required at once; install scripts, deprecations.
     pkg('both-ways', '1.0.0', { dependencies: { common: '^1', opt: '^1' }, optionalDependencies: { opt: '^1' } }),
     pkg('scripted', '1.0.0', { scripts: { postinstall: 'node -e 0' }, dependencies: { 'old-api': '^1' } }),
@@ -159,6 +168,8 @@ const shapes = {
   'platform optionals': { dependencies: { native: '1' } },
   'platform optionals with dependencies': { dependencies: { binding: '1', other: '1' }, optionalDependencies: { 'wasm-plugin': '1' } },
   'a peer conflict below the root nests with its dependent': { dependencies: { host: '3', 'old-host-user': '1' } },
+  'a peer the root copy fails keeps its dependent below': { dependencies: { kv: '^4', kvmem: '^1' } },
+  "a dependency's own workspaces field": { dependencies: { 'published-ws': '1', 'published-empty-ws': '1' } },
   'optional and required at once': { dependencies: { 'both-ways': '1', opt: '1' }, optionalDependencies: { opt: '1' } },
   'install scripts and deprecations': { dependencies: { scripted: '1' } },
   "a dev dependency's peer beside a prod pin": { dependencies: { host: '~2.1.0' }, devDependencies: { plugin: '1', '@aaa/loose-plugin': '1' } },
@@ -176,6 +187,16 @@ for (const [name, packageJson] of Object.entries(shapes)) {
     await agreeWithNpm(t, { registry, files: { 'package.json': packageJson } })
   })
 }
+
+test("agrees with npm 11 and npm 12: a project .npmrc's legacy-peer-deps lets that dependent hoist", async (t) => {
+  // npm ls flags the peer npm itself left unmet (kv@4 beside bigmap): utoo's tree must show
+  // exactly that, nothing more.
+  await agreeWithNpm(t, {
+    registry,
+    lsAsNpm: true,
+    files: { 'package.json': { dependencies: { kv: '^4', kvmem: '^1' } }, '.npmrc': 'legacy-peer-deps=true\n' },
+  })
+})
 
 test('utoo finds nothing to do on the tree npm ci built from its lockfile', async (t) => {
   for (const npm of NPMS) {

@@ -89,13 +89,15 @@ const lockText = (project) => fs.readFileSync(lockPath(project), 'utf8').replace
  * - utoo's `resolve()` and `install()` write the same lockfile;
  * - npm 11 and npm 12 (`npm install --package-lock-only ...npmArgs`) write that lockfile too
  *   (same entries, and the same text with `resolved` lines aside);
- * - `npm ls --all` is clean on the tree utoo installed;
+ * - `npm ls --all` is clean on the tree utoo installed (with `lsAsNpm`: prints what it prints
+ *   on the tree `npm install` builds, for shapes where npm's own tree is not clean, such as a
+ *   peer that --legacy-peer-deps leaves unmet);
  * - `npm ci` accepts utoo's lockfile and leaves it as it is.
  * `files`/`setup` describe the project (see makeTree); `utoo` are extra options for utoo's calls
  * (beside cwd, registry and cacheDir); `cwd` runs utoo and npm from a subfolder (a workspace
  * member); `env` is added to npm's environment. Every check is its own subtest of `t`.
  */
-async function agreeWithNpm(t, { registry, files, setup, utoo = {}, npmArgs = [], cwd, env }) {
+async function agreeWithNpm(t, { registry, files, setup, utoo = {}, npmArgs = [], cwd, env, lsAsNpm = false }) {
   const fresh = () => {
     const project = makeTree(files, setup)
     t.after(() => project.cleanup())
@@ -122,6 +124,16 @@ async function agreeWithNpm(t, { registry, files, setup, utoo = {}, npmArgs = []
     })
     await t.test(`${npm.label}: npm ls --all is clean on utoo's tree`, async () => {
       const ls = await npmRun(npm, ['ls', '--all'], installed, registry, { env })
+      if (lsAsNpm) {
+        const built = fresh()
+        const r = await npmRun(npm, ['install', ...npmArgs], built, registry, { cwd, env })
+        assert.equal(r.status, 0, r.out)
+        const theirs = await npmRun(npm, ['ls', '--all'], built, registry, { env })
+        const tree = (run, project) => run.stdout.split(project.dir).join('<project>')
+        assert.equal(ls.status, theirs.status, ls.out)
+        assert.equal(tree(ls, installed), tree(theirs, built))
+        return
+      }
       assert.equal(ls.status, 0, ls.out)
       // A missing optional package is listed as UNMET OPTIONAL DEPENDENCY: that is fine.
       assert.doesNotMatch(ls.stdout, /invalid|missing|extraneous|UNMET (?!OPTIONAL)/i, ls.out)

@@ -135,6 +135,7 @@ impl LockEntry {
             license: manifest.license.clone().and_then(license_value),
             funding: manifest.funding.clone().and_then(funding_value),
             deprecated: manifest.is_deprecated(),
+            other: raw_meta(manifest),
             ..LockEntry::default()
         }
     }
@@ -199,6 +200,19 @@ fn manifest_peer_meta(manifest: &Manifest) -> Value {
         map.insert(name.clone(), Value::Object(m));
     }
     Value::Object(map)
+}
+
+// The rest of arborist's `pkgMetaKeys` that npm copies from any package.json it locks (a
+// published package's own `workspaces` included), when set and not empty.
+fn raw_meta(manifest: &Manifest) -> Map<String, Value> {
+    let fields = [
+        ("acceptDependencies", &manifest.accept_dependencies),
+        ("workspaces", &manifest.workspaces),
+    ];
+    fields
+        .into_iter()
+        .filter_map(|(key, value)| Some((key.to_owned(), non_empty_value(value.clone()?)?)))
+        .collect()
 }
 
 fn non_empty_value(v: Value) -> Option<Value> {
@@ -271,6 +285,20 @@ mod tests {
             Some("sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=")
         );
         assert_eq!(sha1_integrity("zz"), None);
+    }
+
+    #[test]
+    fn a_packages_own_workspaces_and_accept_dependencies_are_kept_unless_empty() {
+        let m: Manifest = serde_json::from_str(
+            r#"{"name":"p","version":"1.0.0","workspaces":["website"],"acceptDependencies":{}}"#,
+        )
+        .unwrap();
+        let e = LockEntry::from_manifest("p", &m);
+        assert_eq!(
+            e.other.get("workspaces"),
+            Some(&serde_json::json!(["website"]))
+        );
+        assert!(!e.other.contains_key("acceptDependencies"));
     }
 
     #[test]

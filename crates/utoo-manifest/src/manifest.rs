@@ -105,6 +105,9 @@ pub struct Manifest {
     /// [`crate::WorkspacePatterns`].
     #[serde(default)]
     pub workspaces: Option<Value>,
+    /// Raw: name → a range also accepted for that dependency; npm copies it into the lockfile.
+    #[serde(default)]
+    pub accept_dependencies: Option<Value>,
     /// Raw; read it through [`crate::Overrides::parse`] (only the root project's count).
     #[serde(default)]
     pub overrides: Option<Value>,

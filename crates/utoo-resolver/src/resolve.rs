@@ -184,9 +184,6 @@ impl<S: PackumentSource> Resolver<'_, S> {
         kind: DepKind,
         requester: Option<NodeId>,
     ) -> Result<Vec<NodeId>, ResolveError> {
-        if kind.is_peer() && self.options.legacy_peer_deps {
-            return Ok(Vec::new());
-        }
         if let Ok(Spec::Directory { path }) = Spec::parse(name, spec) {
             return self.resolve_folder(tree, id, name, spec, &path, kind).await;
         }
@@ -669,13 +666,18 @@ impl<S: PackumentSource> Resolver<'_, S> {
         Ok(tree.add_top(path, top_node(path, manifest, edges)))
     }
 
-    /// `local`'s edges as its rule set `rules` overrides them.
+    /// `local`'s edges as its rule set `rules` overrides them. With `--legacy-peer-deps` a
+    /// peer is no edge at all (arborist never loads them): it neither gets installed nor
+    /// holds its dependent back from hoisting past a copy that would not satisfy it.
     fn rewrite(
         &self,
         rules: RuleSet,
         local: &Manifest,
-        edges: Vec<Edge>,
+        mut edges: Vec<Edge>,
     ) -> Result<Rewritten, ResolveError> {
+        if self.options.legacy_peer_deps {
+            edges.retain(|(_, _, kind)| !kind.is_peer());
+        }
         let rewriter = Rewriter {
             overrides: &self.overrides,
             root: self.root,
@@ -697,9 +699,6 @@ pub fn root_entry(root: &Manifest) -> LockEntry {
     entry.integrity = None;
     entry.deprecated = None;
     entry.dev_dependencies = root.dev_dependencies.clone();
-    if let Some(workspaces) = &root.workspaces {
-        entry.other.insert("workspaces".into(), workspaces.clone());
-    }
     entry
 }
 
