@@ -312,6 +312,11 @@ fn omitted(c: &Config) -> String {
 
 /// Sources in `dir` with `key` set to `values[i]` at each level `i` that has a value.
 fn load(dir: &Path, key: &str, values: [Option<&str>; 5]) -> Config {
+    Config::load(&sources(dir, key, values)).unwrap()
+}
+
+/// The files and variables behind [`load`], written.
+fn sources(dir: &Path, key: &str, values: [Option<&str>; 5]) -> ConfigSources {
     let files = [
         dir.join("global/npmrc"),
         dir.join("home/.npmrc"),
@@ -333,7 +338,7 @@ fn load(dir: &Path, key: &str, values: [Option<&str>; 5]) -> Config {
         };
         env.insert(format!("npm_config_{name}"), v.to_owned());
     }
-    let sources = ConfigSources {
+    ConfigSources {
         project_dir: dir.join("project"),
         env,
         home: Some(dir.join("home")),
@@ -342,8 +347,7 @@ fn load(dir: &Path, key: &str, values: [Option<&str>; 5]) -> Config {
             .map(|v| BTreeMap::from([(key.to_owned(), v.to_owned())]))
             .unwrap_or_default(),
         default_registry_cache: Some(cache),
-    };
-    Config::load(&sources).unwrap()
+    }
 }
 
 #[test]
@@ -478,4 +482,30 @@ fn credentials_stay_with_their_origin() {
     // Another port is another origin; and plain http to a host that is no registry: never.
     assert_eq!(auth("http://127.0.0.1:7/a"), None);
     assert_eq!(auth("http://127.0.0.1:6/a"), None);
+}
+
+#[test]
+fn username_and_password_each_take_their_highest_level() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let users = ["g", "u", "p", "e", "o"];
+    for level in 0..5 {
+        // The user name at this level and every one below; the password only globally.
+        let mut values = [None; 5];
+        for (i, slot) in values.iter_mut().enumerate().take(level + 1) {
+            *slot = Some(users[i]);
+        }
+        let sources = sources(dir.path(), "//reg.test/:username", values);
+        let global = dir.path().join("global/npmrc");
+        let text = std::fs::read_to_string(&global).unwrap();
+        std::fs::write(&global, format!("{text}//reg.test/:_password=cHc=\n")).unwrap();
+        let config = Config::load(&sources).unwrap();
+        let pair = base64::engine::general_purpose::STANDARD.encode(format!("{}:pw", users[level]));
+        assert_eq!(
+            config.authorization_for("https://reg.test/pkg"),
+            Some(format!("Basic {pair}")),
+            "user name set at {} and below",
+            LEVELS[level]
+        );
+    }
 }
