@@ -185,6 +185,36 @@ pub enum Command {
         /// `name` or `name@range`.
         names: Vec<String>,
     },
+    /// Allow dependencies' install scripts in package.json's `allowScripts`, as npm 12's
+    /// `approve-scripts` writes it (pinned to the installed versions unless
+    /// --no-allow-scripts-pin).
+    ApproveScripts {
+        /// `name` or `name@range`: every installed copy that matches.
+        names: Vec<String>,
+        #[command(flatten)]
+        review: ReviewArgs,
+        /// Only list the packages whose install scripts nothing allows or denies.
+        #[arg(long, conflicts_with_all = ["names", "all"])]
+        allow_scripts_pending: bool,
+    },
+    /// Deny dependencies' install scripts (`"name": false` in `allowScripts`), as npm 12's
+    /// `deny-scripts`.
+    DenyScripts {
+        /// `name` or `name@range`.
+        names: Vec<String>,
+        #[command(flatten)]
+        review: ReviewArgs,
+    },
+    /// npm 12's `install-scripts approve|deny|ls`.
+    InstallScripts {
+        /// `approve`, `deny`, or `ls` (`list`).
+        #[arg(value_parser = ["approve", "deny", "ls", "list"])]
+        action: String,
+        /// `name` or `name@range`.
+        names: Vec<String>,
+        #[command(flatten)]
+        review: ReviewArgs,
+    },
     /// List installed packages, as npm's `ls` (read-only; exit 1 on problems).
     #[command(visible_alias = "list")]
     Ls {
@@ -210,6 +240,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// What the allowScripts commands share.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ReviewArgs {
+    /// Every package whose install scripts are not yet reviewed.
+    #[arg(long)]
+    pub all: bool,
+    /// Write name-only entries (any version) instead of `name@version` pins.
+    #[arg(long)]
+    pub no_allow_scripts_pin: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]

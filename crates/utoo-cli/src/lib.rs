@@ -5,6 +5,7 @@ mod args;
 mod inspect;
 mod output;
 mod reporters;
+mod review;
 
 pub use args::Cli;
 pub use output::run;

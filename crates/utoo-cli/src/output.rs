@@ -24,31 +24,18 @@ fn npm_spellings(argv: Vec<String>) -> impl Iterator<Item = String> {
 /// 0 success, 1 the install failed, 2 the arguments were wrong.
 pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
     init_logging();
-    let cli = match Cli::try_parse_from(npm_spellings(argv)) {
-        Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
-        }
-    };
-    let cwd = match cli
-        .global
-        .cwd
-        .clone()
-        .map_or_else(std::env::current_dir, Ok)
-    {
-        Ok(dir) => dir,
-        Err(e) => {
-            eprintln!("error: cannot read the current folder: {e}");
-            return 1;
-        }
+    let (cli, cwd) = match parse(argv) {
+        Ok(parsed) => parsed,
+        Err(code) => return code,
     };
     // Read-only commands touch neither the engine's options nor the network.
     if let Some(code) = crate::inspect::run(cli.command.as_ref(), &cwd) {
         return code;
     }
     let mut options = engine_options(&cli, cwd, node_version);
+    if let Some(review) = crate::review::request(cli.command.as_ref()) {
+        return crate::review::run(options, review, cli.global.json).await;
+    }
     let kind = if cli.global.json {
         ReporterKind::Ndjson
     } else {
@@ -104,6 +91,28 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
     }
 }
 
+/// The command line and the folder it runs in; `Err` is the exit code (help, usage errors).
+fn parse(argv: Vec<String>) -> Result<(Cli, PathBuf), i32> {
+    let cli = Cli::try_parse_from(npm_spellings(argv)).map_err(|e| {
+        let _ = e.print();
+        if e.use_stderr() {
+            2
+        } else {
+            0
+        }
+    })?;
+    let cwd = cli
+        .global
+        .cwd
+        .clone()
+        .map_or_else(std::env::current_dir, Ok)
+        .map_err(|e| {
+            eprintln!("error: cannot read the current folder: {e}");
+            1
+        })?;
+    Ok((cli, cwd))
+}
+
 /// The engine's options for the parsed command line.
 fn engine_options(cli: &Cli, cwd: PathBuf, node_version: Option<String>) -> InstallOptions {
     let mut options = InstallOptions::new(cwd);
@@ -115,7 +124,15 @@ fn engine_options(cli: &Cli, cwd: PathBuf, node_version: Option<String>) -> Inst
     options.node_version = node_version;
     match &cli.command {
         // A plain install, or a command whose run takes no edit or mode.
-        None | Some(Command::Ls { .. } | Command::Why { .. } | Command::Rebuild { .. }) => {}
+        None
+        | Some(
+            Command::Ls { .. }
+            | Command::Why { .. }
+            | Command::Rebuild { .. }
+            | Command::ApproveScripts { .. }
+            | Command::DenyScripts { .. }
+            | Command::InstallScripts { .. },
+        ) => {}
         Some(Command::Install {
             lockfile_only,
             packages,

@@ -119,3 +119,47 @@ async fn why_explains_every_copy() {
     assert_eq!(none.status.code(), Some(1));
     assert_snapshot!("why_none", ctx.render_output(&none));
 }
+
+/// npm 12's script review: the pending list, an approval pinned to the installed version, a
+/// deny that wins over a later approval; each output and exit code snapshotted.
+#[tokio::test(flavor = "multi_thread")]
+async fn approve_and_deny_scripts() {
+    let hook = json!({"postinstall": "node -e 0"});
+    let packages = vec![
+        Pkg::new("hooked", "1.0.0").with("scripts", hook.clone()),
+        Pkg::new("gated", "1.0.0").with("scripts", hook),
+        Pkg::new("plain", "1.0.0"),
+    ];
+    let ctx = TestContext::new(
+        &packages,
+        json!({"dependencies": {"hooked": "1", "gated": "1", "plain": "1"}}),
+    )
+    .await;
+    let install = utoo(&ctx, &["install", "--reporter", "silent"]);
+    assert_eq!(
+        install.status.code(),
+        Some(0),
+        "{}",
+        ctx.render_output(&install)
+    );
+    let steps: [&[&str]; 5] = [
+        &["install-scripts", "ls"],
+        &["approve-scripts", "hooked"],
+        &["deny-scripts", "gated"],
+        &["approve-scripts", "gated"],
+        &["approve-scripts", "--all", "--json"],
+    ];
+    let mut transcript = String::new();
+    for args in steps {
+        transcript.push_str(&format!("$ utoo {}\n", args.join(" ")));
+        transcript.push_str(&ctx.render_output(&utoo(&ctx, args)));
+        transcript.push('\n');
+    }
+    assert_snapshot!("review_scripts", transcript);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(ctx.root().join("package.json")).unwrap()).unwrap();
+    assert_eq!(
+        manifest["allowScripts"],
+        json!({"hooked@1.0.0": true, "gated": false})
+    );
+}

@@ -74,6 +74,7 @@ error_codes! {
     Workspaces => "EWORKSPACES", "The `workspaces` field is malformed, two members share a name, or a `-w` filter names no member.";
     AllowGit => "EALLOWGIT", "A git dependency, and `allow-git` is `none` (npm 12's default) or `root` for one the project does not declare itself.";
     Git => "EGIT", "A git dependency could not be fetched: `git` is missing or failed, no ref matches, or it needs a `prepare` script run (not yet supported).";
+    NoMatch => "ENOMATCH", "`utoo why` or `approve-scripts`/`deny-scripts` names a package that is not installed.";
     AllowRemote => "EALLOWREMOTE", "A tarball-URL dependency, and `allow-remote` is `none` (npm 12's default) or `root` for one the project does not declare itself.";
 }
 

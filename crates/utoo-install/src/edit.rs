@@ -137,11 +137,19 @@ fn edited_text(
             sort_map(map);
         }
     }
+    pretty_like(text, &doc)
+}
+
+/// `doc` written with the indentation of `text`, the package.json it was read from.
+pub(crate) fn pretty_like(
+    text: &str,
+    doc: &Map<String, Value>,
+) -> Result<Vec<u8>, serde_json::Error> {
     let indent = utoo_lockfile::detect_indent(text);
     let mut buf = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
-    serde::Serialize::serialize(&doc, &mut ser)?;
+    serde::Serialize::serialize(doc, &mut ser)?;
     buf.push(b'\n');
     Ok(buf)
 }

@@ -64,6 +64,12 @@ pub enum InstallError {
     /// A git or tarball-URL dependency that `allow-git` / `allow-remote` refuses.
     #[error(transparent)]
     NotAllowed(#[from] crate::NotAllowed),
+    /// `approve-scripts` / `deny-scripts` names packages that are not installed.
+    #[error("no installed packages match: {names}")]
+    NoMatch {
+        /// The names as given, comma-separated.
+        names: String,
+    },
     /// `--no-workspaces` together with `-w`.
     #[error("`--no-workspaces` and `--workspace` cannot be used together")]
     ConflictingWorkspaceFlags,
@@ -183,6 +189,7 @@ impl InstallError {
             | InstallError::NoSuchWorkspace { .. }
             | InstallError::ConflictingWorkspaceFlags => ErrorCode::Workspaces,
             InstallError::NotAllowed(e) => e.code(),
+            InstallError::NoMatch { .. } => ErrorCode::NoMatch,
             InstallError::Io { .. } => ErrorCode::Io,
             InstallError::Config(e) => e.code(),
             InstallError::Lockfile(e) => e.code(),

@@ -75,6 +75,7 @@ fn for_code(code: ErrorCode) -> Option<&'static str> {
         ErrorCode::Git => "check that `git` is installed and can reach the repository, and that the ref exists (`git ls-remote <url>`)",
         ErrorCode::AllowGit => "pass `--allow-git=root` (the project's own git dependencies) or `--allow-git=all`, or set it in .npmrc, as npm 12 asks",
         ErrorCode::AllowRemote => "pass `--allow-remote=root` (the project's own tarball URLs) or `--allow-remote=all`, or set it in .npmrc, as npm 12 asks",
+        ErrorCode::NoMatch => "`utoo ls --all` lists what is installed; run `utoo install` first if node_modules is missing",
         ErrorCode::Cancelled => return None,
     })
 }

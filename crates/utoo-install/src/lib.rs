@@ -34,6 +34,7 @@ mod pipeline;
 mod plan;
 mod project;
 mod rebuild;
+mod review_scripts;
 mod run;
 mod script_policy;
 mod scripts;
@@ -52,6 +53,10 @@ pub use error::{FailedPackage, InstallError};
 pub use list::{list, ListNode, ListOptions, ListReport, ListState};
 pub use options::{InstallOptions, Mode};
 pub use rebuild::rebuild;
+pub use review_scripts::{
+    review_scripts, KeyChange, PackageChanges, PendingScripts, ReviewReport, ReviewVerb,
+    ScriptsReview,
+};
 pub use run::{install, resolve};
 pub use script_policy::ScriptsNotRun;
 pub use source_policy::NotAllowed;

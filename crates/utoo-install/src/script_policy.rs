@@ -110,11 +110,7 @@ impl ScriptPolicy {
             return Verdict::Allowed;
         }
         let name = entry.package_name(path);
-        let version = entry
-            .resolved
-            .as_deref()
-            .and_then(|url| version_from_tarball(url, name))
-            .and_then(|v| Version::parse(v).ok());
+        let version = trusted_version(entry, name);
         let matching = || {
             self.rules
                 .iter()
@@ -128,6 +124,13 @@ impl ScriptPolicy {
             Verdict::Unreviewed
         }
     }
+}
+
+/// The version a policy pin is checked against: the one in the lockfile's registry tarball
+/// URL, never the installed package.json's own claim.
+pub(crate) fn trusted_version(entry: &LockEntry, name: &str) -> Option<Version> {
+    let url = entry.resolved.as_deref()?;
+    Version::parse(version_from_tarball(url, name)?).ok()
 }
 
 /// The version in a registry tarball URL, `.../name/-/name-1.2.3.tgz` (scoped:
