@@ -215,6 +215,14 @@ pub enum Command {
         #[command(flatten)]
         review: ReviewArgs,
     },
+    /// Installed dependencies with newer versions, as npm's `outdated` (exit 1 when any).
+    Outdated {
+        /// Only these packages (wherever they are depended on).
+        names: Vec<String>,
+        /// Every package's dependencies, not only the project's own.
+        #[arg(short = 'a', long)]
+        all: bool,
+    },
     /// List installed packages, as npm's `ls` (read-only; exit 1 on problems).
     #[command(visible_alias = "list")]
     Ls {

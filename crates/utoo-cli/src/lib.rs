@@ -3,6 +3,7 @@
 
 mod args;
 mod inspect;
+mod outdated;
 mod output;
 mod reporters;
 mod review;

@@ -33,6 +33,9 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
         return code;
     }
     let mut options = engine_options(&cli, cwd, node_version);
+    if let Some(Command::Outdated { names, all }) = &cli.command {
+        return crate::outdated::run(options, names, *all, cli.global.json).await;
+    }
     if let Some(review) = crate::review::request(cli.command.as_ref()) {
         return crate::review::run(options, review, cli.global.json).await;
     }
@@ -129,6 +132,7 @@ fn engine_options(cli: &Cli, cwd: PathBuf, node_version: Option<String>) -> Inst
             Command::Ls { .. }
             | Command::Why { .. }
             | Command::Rebuild { .. }
+            | Command::Outdated { .. }
             | Command::ApproveScripts { .. }
             | Command::DenyScripts { .. }
             | Command::InstallScripts { .. },

@@ -163,3 +163,33 @@ async fn approve_and_deny_scripts() {
         json!({"hooked@1.0.0": true, "gated": false})
     );
 }
+
+/// `outdated` after package.json widened a pin: npm's table and JSON, exit 1; a package
+/// that is up to date: no output, exit 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn outdated_table_json_and_exit_codes() {
+    let packages = vec![
+        Pkg::new("stale", "1.0.0"),
+        Pkg::new("stale", "1.1.0"),
+        Pkg::new("stale", "2.0.0"),
+        Pkg::new("fresh", "1.0.0"),
+    ];
+    let ctx = TestContext::new(
+        &packages,
+        json!({"name": "app", "dependencies": {"stale": "1.0.0", "fresh": "1"}}),
+    )
+    .await;
+    let install = utoo(&ctx, &["install", "--reporter", "silent"]);
+    assert_eq!(
+        install.status.code(),
+        Some(0),
+        "{}",
+        ctx.render_output(&install)
+    );
+    let clean = utoo(&ctx, &["outdated", "fresh"]);
+    assert_eq!((clean.status.code(), clean.stdout.len()), (Some(0), 0));
+    ctx.write_package_json(json!({"name": "app", "dependencies": {"stale": "^1", "fresh": "1"}}));
+    let mut transcript = ctx.render_output(&utoo(&ctx, &["outdated"]));
+    transcript.push_str(&ctx.render_output(&utoo(&ctx, &["outdated", "--json"])));
+    assert_snapshot!("outdated", transcript);
+}

@@ -68,6 +68,20 @@ impl Installed {
         }
     }
 
+    /// The project's name in npm's actual tree: its folder's name (whatever package.json
+    /// says), as `outdated` prints it under "Depended by".
+    pub(crate) fn root_folder_name(&self) -> String {
+        self.root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Whether the folder at `path` is a symlink (a workspace member or `file:` folder).
+    pub(crate) fn is_link(&self, path: &str) -> bool {
+        std::fs::symlink_metadata(self.root.join(path)).is_ok_and(|m| m.is_symlink())
+    }
+
     /// `name@version` of the package at `path`.
     pub(crate) fn label(&self, path: &str) -> String {
         if path.is_empty() {

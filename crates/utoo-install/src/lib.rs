@@ -28,6 +28,7 @@ mod node;
 mod noop;
 mod optional_set;
 mod options;
+mod outdated;
 mod package;
 mod paths;
 mod pipeline;
@@ -52,6 +53,7 @@ pub use ensure::{EnsureReport, Ensurer, DEFAULT_FAILURE_WINDOW};
 pub use error::{FailedPackage, InstallError};
 pub use list::{list, ListNode, ListOptions, ListReport, ListState};
 pub use options::{InstallOptions, Mode};
+pub use outdated::{outdated, OutdatedPackage};
 pub use rebuild::rebuild;
 pub use review_scripts::{
     review_scripts, KeyChange, PackageChanges, PendingScripts, ReviewReport, ReviewVerb,
