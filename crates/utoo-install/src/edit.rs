@@ -94,9 +94,21 @@ pub(crate) async fn apply(
                 source,
             }
         })?;
-        std::fs::write(&path, edited).map_err(|e| InstallError::io(&path, e))?;
+        write_atomically(&path, &edited).map_err(|e| InstallError::io(&path, e))?;
     }
     Ok((Project::load(&project.root)?, picked))
+}
+
+// Temp file + rename: a kill or a full disk mid-write leaves the old package.json whole.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("json.utoo-{}", std::process::id()));
+    let written = std::fs::write(&tmp, bytes)
+        .and_then(|()| utoo_events::failpoint::io("rename-package.json"))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// What `add` writes for one request, and the registry package and version it picked.

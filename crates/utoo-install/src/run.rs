@@ -74,6 +74,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
     let selection = Selection::of(ctx.settings(), &project, &ctx.options.cwd)?;
     let mut picked = Vec::new();
     let _lock = ProjectLock::acquire(&project, mode, &ctx.events).await?;
+    utoo_events::failpoint::hit("project-locked");
     if let Some(request) = &ctx.options.edit {
         let folders = selection
             .as_ref()
@@ -259,6 +260,7 @@ impl Changes {
         diff: Diff,
     ) -> Result<Changes, InstallError> {
         invalidate(project)?;
+        utoo_events::failpoint::hit("prune");
         let removed = prune(project, &target, diff.remove)?;
         crate::links::make_links(&project.root, links)?;
         let placed_paths: Vec<String> = diff.place.iter().map(|p| p.path.clone()).collect();
@@ -268,6 +270,7 @@ impl Changes {
             installed.remove(path);
         }
 
+        utoo_events::failpoint::hit("bins");
         let t = Instant::now();
         link_bins(
             &project.root,
@@ -375,6 +378,7 @@ async fn finish(
     mut summary: InstallSummary,
     started: Instant,
 ) -> Result<InstallSummary, InstallError> {
+    utoo_events::failpoint::hit("root-scripts");
     let t = Instant::now();
     summary.scripts_run += RootScripts {
         project,

@@ -149,6 +149,7 @@ fn unpack(
     let mut entries = 0u64;
     for entry in archive.entries().map_err(TarballError::Corrupt)? {
         let mut entry = entry.map_err(TarballError::Corrupt)?;
+        utoo_events::failpoint::hit("extract-entry");
         entries += 1;
         if entries > limits.max_entries {
             return Err(TarballError::TooManyEntries {
@@ -199,6 +200,7 @@ fn write_file(entry: &mut tar::Entry<'_, impl Read>, target: &Path) -> Result<u6
         let _ = mode;
         options.open(target)
     };
+    utoo_events::failpoint::io("extract-write").map_err(|source| write_error(target, source))?;
     let mut file = match open() {
         // A later entry with the same name replaces the earlier one, as in node-tar.
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
