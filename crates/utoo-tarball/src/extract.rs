@@ -91,7 +91,11 @@ impl<R: Read> Read for Capped<R> {
 impl TarballError {
     /// The stable code (`err.code` in JS).
     pub fn code(&self) -> ErrorCode {
-        ErrorCode::Tarball
+        match self {
+            // The disk's fault (full, read-only), not the tarball's.
+            TarballError::Write { .. } => ErrorCode::Io,
+            _ => ErrorCode::Tarball,
+        }
     }
 }
 
