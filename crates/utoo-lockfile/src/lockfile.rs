@@ -256,11 +256,12 @@ pub fn lockfile_json<'a>(
     out
 }
 
-/// A `packages` key must stay inside the project: relative, no `..`, no empty segments.
+/// A `packages` key must stay inside the project: relative, no `..`, no empty segments, and
+/// no `:` or NUL (`C:x` is a drive path on Windows, `a:b` a stream; no package name has one).
 pub fn is_safe_package_path(key: &str) -> bool {
     key.is_empty()
         || (!key.starts_with('/')
-            && !key.contains('\\')
+            && !key.contains(['\\', ':', '\0'])
             && key
                 .split('/')
                 .all(|part| !part.is_empty() && part != "." && part != ".."))
