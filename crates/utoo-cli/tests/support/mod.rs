@@ -9,7 +9,7 @@ use utoo_test::{Pkg, TestContext};
 
 /// A chain (top > mid > leaf), a bin, an install script, and files enough that a kill can
 /// land in the middle of a package.
-pub fn fixture() -> Vec<Pkg> {
+pub(crate) fn fixture() -> Vec<Pkg> {
     let with_files = |mut p: Pkg| {
         for i in 0..6 {
             p = p.file(
@@ -33,12 +33,17 @@ pub fn fixture() -> Vec<Pkg> {
 }
 
 /// Runs the binary in `ctx`'s project with `UTOO_FAILPOINT` set to `failpoint` (or unset).
-pub fn utoo(ctx: &TestContext, args: &[&str], failpoint: Option<&str>) -> Output {
+pub(crate) fn utoo(ctx: &TestContext, args: &[&str], failpoint: Option<&str>) -> Output {
     utoo_in(ctx, ctx.root(), args, failpoint)
 }
 
 /// [`utoo`] in another project folder, with `ctx`'s cache and registry.
-pub fn utoo_in(ctx: &TestContext, dir: &Path, args: &[&str], failpoint: Option<&str>) -> Output {
+pub(crate) fn utoo_in(
+    ctx: &TestContext,
+    dir: &Path,
+    args: &[&str],
+    failpoint: Option<&str>,
+) -> Output {
     let mut cmd = ctx.command(env!("CARGO_BIN_EXE_utoo"));
     cmd.current_dir(dir)
         .args(args)
@@ -59,7 +64,7 @@ fn read_json(path: &Path) -> Value {
 /// Every package the lockfile names is on disk at its version with every file non-empty; the
 /// bin runs, the install script and the root postinstall ran; `npm ls --all` (the repo's
 /// devDependency, when installed) finds nothing missing, invalid or extraneous.
-pub fn assert_tree_matches_lockfile(root: &Path, when: &str) {
+pub(crate) fn assert_tree_matches_lockfile(root: &Path, when: &str) {
     let lock = read_json(&root.join("package-lock.json"));
     let packages = lock["packages"].as_object().expect("a v3 lockfile");
     assert!(packages.len() >= 6, "{when}: {packages:?}");
@@ -124,7 +129,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 /// Every entry in the store has its file list, and holds exactly the listed files at the
 /// listed sizes, none of them empty (no fixture file is). Returns the number of entries.
-pub fn assert_cache_whole(cache: &Path, when: &str) -> usize {
+pub(crate) fn assert_cache_whole(cache: &Path, when: &str) -> usize {
     let store = cache.join("store-v1");
     let mut entries = 0;
     for algo in std::fs::read_dir(&store).into_iter().flatten().flatten() {
