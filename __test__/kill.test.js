@@ -65,6 +65,8 @@ function assertCacheWhole(cache) {
   for (const algo of fs.readdirSync(store)) {
     for (const xx of fs.readdirSync(path.join(store, algo))) {
       for (const rest of fs.readdirSync(path.join(store, algo, xx))) {
+        // `<entry>.files` is the entry's file list, checked by every lookup.
+        if (rest.endsWith('.files')) continue
         const entry = path.join(store, algo, xx, rest)
         readJson(path.join(entry, 'package.json'))
         for (const f of fs.readdirSync(entry, { recursive: true })) {

@@ -27,4 +27,9 @@ if (spawnSync('git', ['rev-parse', '--git-dir'], { cwd: root }).status === 0) {
 // The lint set is `[workspace.lints]` in the root Cargo.toml.
 step('lints', 'cargo', ['clippy', '--workspace', '--all-targets', '--', '-D', 'warnings'])
 step('Rust tests', 'cargo', ['test', '--workspace', '--quiet'])
+// Bounded fuzzing: 4000 cases per property (about 15 s here) on top of the 256 above.
+process.env.UTOO_FUZZ_CASES = process.env.UTOO_FUZZ_CASES || '4000'
+step('fuzzing (proptest, UTOO_FUZZ_CASES=' + process.env.UTOO_FUZZ_CASES + ')', 'cargo', [
+  'test', '--quiet', '-p', 'utoo-manifest', '-p', 'utoo-lockfile', '-p', 'utoo-tarball', '--test', 'fuzz',
+])
 step('JS tests', process.execPath, ['--test', '__test__/'])

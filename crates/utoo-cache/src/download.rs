@@ -107,6 +107,7 @@ async fn download_once(
             integrity,
         });
     }
+    utoo_events::failpoint::hit("download-start");
     let response = client
         .tarball(&source.tarball_url)
         .await
@@ -120,6 +121,7 @@ async fn download_once(
     let mut body = response.body;
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(to_error)?;
+        utoo_events::failpoint::hit("download-chunk");
         hasher.input(&chunk);
         bytes += chunk.len() as u64;
         if spill.is_none() && memory.len() + chunk.len() > MEMORY_LIMIT {
@@ -139,6 +141,7 @@ async fn download_once(
         }
     }
     let integrity = hasher.finish(&source.id)?;
+    utoo_events::failpoint::hit("download-verified");
     let body = match spill {
         Some(mut file) => {
             file.seek(SeekFrom::Start(0))

@@ -8,6 +8,7 @@ use utoo_registry::RegistryClient;
 use utoo_tarball::Limits;
 
 use crate::download::{download, PackageSource};
+use crate::file_list;
 use crate::CacheError;
 
 /// Leftovers in `tmp/` older than this belong to a crashed or killed run.
@@ -58,15 +59,17 @@ impl Cache {
         self
     }
 
-    /// Whether the cache at `root` holds this hash, extracted; creates nothing (a dry run
-    /// asks it).
+    /// Whether the cache at `root` holds this hash, extracted and whole; creates nothing (a
+    /// dry run asks it).
     pub fn has(root: &Path, integrity: &Integrity) -> bool {
         let (algorithm, hex) = integrity.to_hex();
-        root.join("store-v1")
-            .join(algorithm.to_string())
-            .join(&hex[..2])
-            .join(&hex[2..])
-            .is_dir()
+        file_list::verify(
+            &root
+                .join("store-v1")
+                .join(algorithm.to_string())
+                .join(&hex[..2])
+                .join(&hex[2..]),
+        )
     }
 
     /// Where the entry for this hash lives, whether or not it is there yet.
@@ -78,10 +81,12 @@ impl Cache {
             .join(&hex[2..])
     }
 
-    /// The extracted package for this hash, if the cache has it whole.
+    /// The extracted package for this hash, if the cache has it whole: every file of its
+    /// list there at its size. A partial or damaged entry is a miss, and the fetch that
+    /// follows replaces it.
     pub fn lookup(&self, integrity: &Integrity) -> Option<PathBuf> {
         let path = self.entry_path(integrity);
-        path.is_dir().then_some(path)
+        file_list::verify(&path).then_some(path)
     }
 
     /// Makes sure the package is in the cache: a hit costs one `stat`; a miss downloads,
@@ -131,7 +136,7 @@ fn extract_and_publish(
     id: &str,
     limits: Limits,
 ) -> Result<(), CacheError> {
-    if final_path.is_dir() {
+    if file_list::verify(final_path) {
         return Ok(());
     }
     let staging = tempfile::Builder::new()
@@ -147,11 +152,27 @@ fn extract_and_publish(
     make_bins_executable(staging.path());
     let parent = final_path.parent().expect("entry paths have parents");
     std::fs::create_dir_all(parent).map_err(|e| CacheError::io(parent, e))?;
+    // The list first: an entry never sits in the store without the list that vouches for it.
+    let list = file_list::list_path(final_path);
+    let list_tmp = staging.path().with_extension("files");
+    file_list::render(staging.path())
+        .and_then(|text| std::fs::write(&list_tmp, text))
+        .and_then(|()| utoo_events::failpoint::io("cache-list-rename"))
+        .and_then(|()| std::fs::rename(&list_tmp, &list))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&list_tmp);
+            CacheError::io(&list, e)
+        })?;
+    utoo_events::failpoint::hit("cache-publish");
+    discard_damaged(final_path, tmp_root);
     let staged = staging.keep();
     match std::fs::rename(&staged, final_path) {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            utoo_events::failpoint::hit("cache-published");
+            Ok(())
+        }
         // Another process published the same entry first: theirs is as good as ours.
-        Err(_) if final_path.is_dir() => {
+        Err(_) if file_list::verify(final_path) => {
             let _ = std::fs::remove_dir_all(&staged);
             Ok(())
         }
@@ -200,6 +221,25 @@ fn make_bins_executable(package_dir: &Path) {
 // Windows has no executable bit: its bins run through .cmd shims.
 #[cfg(not(unix))]
 fn make_bins_executable(_package_dir: &Path) {}
+
+// An entry left from before the lists, or damaged since: moved aside (one rename, so a
+// reader sees it whole or not at all), then removed.
+fn discard_damaged(final_path: &Path, tmp_root: &Path) {
+    // Another process may have published it whole since this one looked.
+    if !final_path.exists() || file_list::verify(final_path) {
+        return;
+    }
+    tracing::debug!(entry = %final_path.display(), "cache entry incomplete; replacing it");
+    if let Ok(trash) = tempfile::Builder::new()
+        .prefix("damaged-")
+        .tempdir_in(tmp_root)
+    {
+        let aside = trash.path().join("entry");
+        if std::fs::rename(final_path, &aside).is_ok() {
+            let _ = std::fs::remove_dir_all(&aside);
+        }
+    }
+}
 
 fn sweep_stale(tmp: &Path) {
     let Ok(entries) = std::fs::read_dir(tmp) else {

@@ -7,6 +7,7 @@
 mod error_code;
 mod event;
 mod events;
+pub mod failpoint;
 mod reporter;
 mod stall;
 mod warning;

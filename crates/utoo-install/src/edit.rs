@@ -60,7 +60,8 @@ pub(crate) async fn apply(
     project: Project,
     edit: &EditRequest,
     folders: &[String],
-) -> Result<(Project, Vec<(String, String)>), InstallError> {
+) -> Result<(Project, Vec<(String, String)>, Originals), InstallError> {
+    let mut originals = Originals::default();
     let mut added = Vec::with_capacity(edit.add.len());
     let mut folder_specs = Vec::new();
     let mut picked = Vec::new();
@@ -94,9 +95,40 @@ pub(crate) async fn apply(
                 source,
             }
         })?;
-        std::fs::write(&path, edited).map_err(|e| InstallError::io(&path, e))?;
+        if let Err(e) = write_atomically(&path, &edited) {
+            originals.restore();
+            return Err(InstallError::io(&path, e));
+        }
+        originals.0.push((path, manifest.text.clone()));
     }
-    Ok((Project::load(&project.root)?, picked))
+    Ok((Project::load(&project.root)?, picked, originals))
+}
+
+/// The package.json texts an edit replaced, to put back when the install fails.
+#[derive(Debug, Default)]
+pub(crate) struct Originals(Vec<(PathBuf, String)>);
+
+impl Originals {
+    /// Writes every replaced package.json back, byte for byte.
+    pub(crate) fn restore(&self) {
+        for (path, text) in &self.0 {
+            if let Err(error) = write_atomically(path, text.as_bytes()) {
+                tracing::warn!(path = %path.display(), %error, "could not restore package.json");
+            }
+        }
+    }
+}
+
+// Temp file + rename: a kill or a full disk mid-write leaves the old package.json whole.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("json.utoo-{}", std::process::id()));
+    let written = std::fs::write(&tmp, bytes)
+        .and_then(|()| utoo_events::failpoint::io("rename-package.json"))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// What `add` writes for one request, and the registry package and version it picked.

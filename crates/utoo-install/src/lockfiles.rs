@@ -62,16 +62,9 @@ impl Lockfiles<'_> {
         let omit_resolved = ctx.settings().omit_lockfile_registry_resolved;
         let name = Some(manifest.manifest.name.as_str()).filter(|n| !n.is_empty());
         let version = Some(manifest.manifest.version.as_str()).filter(|v| !v.is_empty());
-        let mut changed = false;
-        // npm's `package-lock=false`: no package-lock.json is written.
-        if self.write_package_lock && ctx.settings().package_lock {
-            let text = lockfile_json(name, version, self.packages.iter(), &indent, omit_resolved);
-            changed = Lockfile::write(&self.project.lockfile_path(), &text)?;
-        }
-        let Some(on_disk) = self.on_disk else {
-            return Ok(changed);
-        };
-        if on_disk.changed {
+        // The hidden lockfile first: if either write fails, package-lock.json is still the
+        // user's own, and a failed `add` can put package.json back to match it.
+        if let Some(on_disk) = self.on_disk.as_ref().filter(|d| d.changed) {
             let node_modules = self.project.node_modules();
             let hidden = lockfile_json(
                 name,
@@ -86,6 +79,15 @@ impl Lockfiles<'_> {
                 .map_err(|e| InstallError::io(&node_modules, e))?;
             Lockfile::write(&node_modules.join(HIDDEN_LOCKFILE), &hidden)?;
         }
+        let mut changed = false;
+        // npm's `package-lock=false`: no package-lock.json is written.
+        if self.write_package_lock && ctx.settings().package_lock {
+            let text = lockfile_json(name, version, self.packages.iter(), &indent, omit_resolved);
+            changed = Lockfile::write(&self.project.lockfile_path(), &text)?;
+        }
+        let Some(on_disk) = self.on_disk else {
+            return Ok(changed);
+        };
         // Last: the stamp names the final bytes of both lockfiles.
         if !on_disk.complete {
             return Ok(changed);

@@ -73,12 +73,14 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
     let mode = ctx.options.mode;
     let selection = Selection::of(ctx.settings(), &project, &ctx.options.cwd)?;
     let mut picked = Vec::new();
+    let mut originals = edit::Originals::default();
     let _lock = ProjectLock::acquire(&project, mode, &ctx.events).await?;
+    utoo_events::failpoint::hit("project-locked");
     if let Some(request) = &ctx.options.edit {
         let folders = selection
             .as_ref()
             .map_or_else(|| vec![String::new()], Selection::edited_folders);
-        (project, picked) = edit::apply(&ctx, project, request, &folders).await?;
+        (project, picked, originals) = edit::apply(&ctx, project, request, &folders).await?;
     } else if mode == Mode::Install && ctx.options.update.is_none() {
         if let Some(stamp) = noop::still_installed(&ctx, &project) {
             let summary = InstallSummary {
@@ -91,18 +93,34 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
         }
     }
 
-    let planned = Plan {
-        project: &project,
-        prefer: &picked,
-    }
-    .run(&ctx)
-    .await?;
-    crate::engines::check(&ctx, &planned.packages).await?;
+    let installed = plan_and_install(&ctx, &project, &picked, selection.as_ref(), started).await;
+    // A failed `add`/`remove` leaves package.json as the user had it: the lockfile, written
+    // last and atomically, still matches the old one.
+    let summary = installed.inspect_err(|_| originals.restore())?;
     if mode == Mode::LockfileOnly {
-        return lockfile_only(&ctx, &project, &planned, started);
+        return Ok(summary);
     }
-    let summary = install_tree(&ctx, &project, planned, selection.as_ref()).await?;
     finish(&ctx, &project, selection.as_ref(), summary, started).await
+}
+
+async fn plan_and_install(
+    ctx: &Context,
+    project: &Project,
+    picked: &[(String, String)],
+    selection: Option<&Selection>,
+    started: Instant,
+) -> Result<InstallSummary, InstallError> {
+    let planned = Plan {
+        project,
+        prefer: picked,
+    }
+    .run(ctx)
+    .await?;
+    crate::engines::check(ctx, &planned.packages).await?;
+    if ctx.options.mode == Mode::LockfileOnly {
+        return lockfile_only(ctx, project, &planned, started);
+    }
+    install_tree(ctx, project, planned, selection).await
 }
 
 /// `--lockfile-only`: the planned tree goes to package-lock.json and nowhere else.
@@ -259,6 +277,7 @@ impl Changes {
         diff: Diff,
     ) -> Result<Changes, InstallError> {
         invalidate(project)?;
+        utoo_events::failpoint::hit("prune");
         let removed = prune(project, &target, diff.remove)?;
         crate::links::make_links(&project.root, links)?;
         let placed_paths: Vec<String> = diff.place.iter().map(|p| p.path.clone()).collect();
@@ -268,6 +287,7 @@ impl Changes {
             installed.remove(path);
         }
 
+        utoo_events::failpoint::hit("bins");
         let t = Instant::now();
         link_bins(
             &project.root,
@@ -375,6 +395,7 @@ async fn finish(
     mut summary: InstallSummary,
     started: Instant,
 ) -> Result<InstallSummary, InstallError> {
+    utoo_events::failpoint::hit("root-scripts");
     let t = Instant::now();
     summary.scripts_run += RootScripts {
         project,

@@ -67,6 +67,7 @@ pub fn link_bins<'a>(
                 tracing::debug!(link = %link.display(), target, "bin target missing; skipped");
                 continue;
             }
+            utoo_events::failpoint::hit("link-bin");
             link_bin(&target, &link).map_err(|e| LinkError::io("link", &link, e))?;
             made += 1;
         }

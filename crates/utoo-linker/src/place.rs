@@ -88,6 +88,7 @@ impl Linker {
         placed: &mut Placed,
     ) -> Result<(), LinkError> {
         placed.files += 1;
+        utoo_events::failpoint::hit("link-file");
         if method == LinkMethod::Hardlink && !self.hardlinks_unavailable.load(Ordering::Relaxed) {
             match fs::hard_link(from, to) {
                 Ok(()) => {

@@ -185,7 +185,16 @@ impl Lockfile {
             source,
         };
         let tmp = path.with_extension(format!("json.utoo-{}", std::process::id()));
-        if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path)) {
+        // Named for the file: `write-package-lock.json`, `write-.package-lock.json`, ...
+        let point = format!(
+            "write-{}",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        );
+        let written = utoo_events::failpoint::io(&point)
+            .and_then(|()| std::fs::write(&tmp, text))
+            .and_then(|()| utoo_events::failpoint::io(&format!("rename-{}", &point[6..])))
+            .and_then(|()| std::fs::rename(&tmp, path));
+        if let Err(e) = written {
             let _ = std::fs::remove_file(&tmp);
             return Err(err(e));
         }
@@ -247,11 +256,12 @@ pub fn lockfile_json<'a>(
     out
 }
 
-/// A `packages` key must stay inside the project: relative, no `..`, no empty segments.
+/// A `packages` key must stay inside the project: relative, no `..`, no empty segments, and
+/// no `:` or NUL (`C:x` is a drive path on Windows, `a:b` a stream; no package name has one).
 pub fn is_safe_package_path(key: &str) -> bool {
     key.is_empty()
         || (!key.starts_with('/')
-            && !key.contains('\\')
+            && !key.contains(['\\', ':', '\0'])
             && key
                 .split('/')
                 .all(|part| !part.is_empty() && part != "." && part != ".."))

@@ -92,6 +92,7 @@ impl PackumentCache {
                 data.push(b'\n');
                 data.extend_from_slice(&body);
                 std::fs::write(&tmp, &data)?;
+                utoo_events::failpoint::io("packument-cache-rename")?;
                 std::fs::rename(&tmp, &path)
             })();
             if let Err(error) = result {

@@ -71,6 +71,7 @@ impl Packuments {
             self.client
                 .packument(name)
                 .await
+                .inspect(|_| utoo_events::failpoint::hit("packument-fetched"))
                 .map(Arc::new)
                 .map_err(Arc::new)
         })

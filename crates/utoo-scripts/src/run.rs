@@ -78,6 +78,7 @@ pub async fn run_script(
         pgid: child.id(),
         finished: false,
     };
+    utoo_events::failpoint::hit("script-spawned");
     let tail = Mutex::new(VecDeque::new());
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
     // Each line goes out as the script prints it: a dev server shows a long build's output

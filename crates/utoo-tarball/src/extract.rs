@@ -91,7 +91,11 @@ impl<R: Read> Read for Capped<R> {
 impl TarballError {
     /// The stable code (`err.code` in JS).
     pub fn code(&self) -> ErrorCode {
-        ErrorCode::Tarball
+        match self {
+            // The disk's fault (full, read-only), not the tarball's.
+            TarballError::Write { .. } => ErrorCode::Io,
+            _ => ErrorCode::Tarball,
+        }
     }
 }
 
@@ -149,6 +153,7 @@ fn unpack(
     let mut entries = 0u64;
     for entry in archive.entries().map_err(TarballError::Corrupt)? {
         let mut entry = entry.map_err(TarballError::Corrupt)?;
+        utoo_events::failpoint::hit("extract-entry");
         entries += 1;
         if entries > limits.max_entries {
             return Err(TarballError::TooManyEntries {
@@ -199,6 +204,7 @@ fn write_file(entry: &mut tar::Entry<'_, impl Read>, target: &Path) -> Result<u6
         let _ = mode;
         options.open(target)
     };
+    utoo_events::failpoint::io("extract-write").map_err(|source| write_error(target, source))?;
     let mut file = match open() {
         // A later entry with the same name replaces the earlier one, as in node-tar.
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
@@ -244,6 +250,9 @@ fn safe_relative_path(raw: &[u8]) -> Result<Option<PathBuf>, TarballError> {
     let mut parts = Vec::new();
     for component in path.components() {
         match component {
+            // `C:x` is a drive-relative path on Windows (CVE-2021-37713): refused everywhere,
+            // so a tarball means the same on every platform.
+            Component::Normal(part) if is_drive_prefix(part) => return Err(unsafe_path()),
             Component::Normal(part) => parts.push(part.to_owned()),
             Component::CurDir => {}
             Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
@@ -255,6 +264,11 @@ fn safe_relative_path(raw: &[u8]) -> Result<Option<PathBuf>, TarballError> {
         return Ok(None);
     }
     Ok(Some(parts[1..].iter().collect()))
+}
+
+fn is_drive_prefix(part: &std::ffi::OsStr) -> bool {
+    let bytes = part.as_encoded_bytes();
+    bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
 }
 
 #[cfg(all(test, unix))]
@@ -490,5 +504,124 @@ mod tests {
         let stats = extract_tgz(&gz.finish().unwrap()[..], dir.path()).unwrap();
         assert_eq!(stats.files, 0);
         assert!(!dir.path().join("dev").exists() && !dir.path().join("fifo").exists());
+    }
+
+    // The node-tar and pnpm advisories, one test each. Every one relies on a link or a path
+    // that leaves the folder; links are never made and such paths are refused.
+
+    #[test]
+    fn cve_2021_32803_a_symlink_replacing_a_folder_is_not_written_through() {
+        let root = tempfile::tempdir().unwrap();
+        let outside = root.path().join("outside");
+        fs::create_dir(&outside).unwrap();
+        let dest = root.path().join("pkg");
+        let data = tgz(&[
+            Item::Dir("package/x/"),
+            Item::Symlink("package/x", outside.to_str().unwrap()),
+            Item::File("package/x/pwned", b"pwned", 0o644),
+        ]);
+        extract_tgz(&data[..], &dest).unwrap();
+        assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+        assert!(dest.join("x/pwned").is_file() && !dest.join("x").is_symlink());
+    }
+
+    #[test]
+    fn cve_2021_32804_absolute_paths_with_repeated_slashes_are_refused() {
+        let root = tempfile::tempdir().unwrap();
+        for evil in [
+            "////tmp/utoo-cve-32804",
+            "/tmp/utoo-cve-32804",
+            "//package/x",
+        ] {
+            let data = tgz(&[Item::File(evil, b"pwned", 0o644)]);
+            let err = extract_tgz(&data[..], &root.path().join("pkg")).unwrap_err();
+            assert!(
+                matches!(err, TarballError::UnsafePath { .. }),
+                "{evil}: {err}"
+            );
+        }
+        assert!(!Path::new("/tmp/utoo-cve-32804").exists());
+    }
+
+    #[test]
+    fn cve_2021_37701_a_backslash_named_symlink_then_a_folder_stays_inside() {
+        let root = tempfile::tempdir().unwrap();
+        let outside = root.path().join("outside");
+        fs::create_dir(&outside).unwrap();
+        let dest = root.path().join("pkg");
+        let data = tgz(&[
+            Item::Symlink("package/a\\b", outside.to_str().unwrap()),
+            Item::Dir("package/a/b/"),
+            Item::File("package/a/b/pwned", b"pwned", 0o644),
+        ]);
+        extract_tgz(&data[..], &dest).unwrap();
+        assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+        assert!(dest.join("a/b/pwned").is_file());
+    }
+
+    #[test]
+    fn cve_2021_37712_unicode_lookalike_symlinks_are_never_made() {
+        let root = tempfile::tempdir().unwrap();
+        let outside = root.path().join("outside");
+        fs::create_dir(&outside).unwrap();
+        let dest = root.path().join("pkg");
+        // U+FB00 (ﬀ) normalises to "ff" on some filesystems.
+        let data = tgz(&[
+            Item::Symlink("package/\u{fb00}", outside.to_str().unwrap()),
+            Item::File("package/ff/pwned", b"pwned", 0o644),
+            Item::File("package/\u{fb00}/pwned2", b"pwned", 0o644),
+        ]);
+        extract_tgz(&data[..], &dest).unwrap();
+        assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+        assert!(!dest.join("\u{fb00}").is_symlink());
+    }
+
+    #[test]
+    fn cve_2021_37713_drive_relative_paths_are_refused() {
+        let root = tempfile::tempdir().unwrap();
+        for evil in ["C:../x", "package/c:x", "package/D:\\x", "Z:/x"] {
+            let data = tgz(&[Item::File(evil, b"pwned", 0o644)]);
+            let err = extract_tgz(&data[..], &root.path().join("pkg")).unwrap_err();
+            assert!(
+                matches!(err, TarballError::UnsafePath { .. }),
+                "{evil}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn cve_2026_23888_archive_slip_through_parent_segments_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let dest = root.path().join("a/b/c/pkg");
+        for evil in [
+            "package/../../../../slip.txt",
+            "package/lib/../../../../../slip.txt",
+            "package/./../slip.txt",
+        ] {
+            let data = tgz(&[Item::File(evil, b"pwned", 0o644)]);
+            let err = extract_tgz(&data[..], &dest).unwrap_err();
+            assert!(
+                matches!(err, TarballError::UnsafePath { .. }),
+                "{evil}: {err}"
+            );
+        }
+        assert!(!root.path().join("slip.txt").exists());
+    }
+
+    #[test]
+    fn very_long_paths_extract_or_fail_cleanly() {
+        let root = tempfile::tempdir().unwrap();
+        // 300 bytes: past the 100-byte header field, so a GNU long-name entry carries it.
+        let deep = format!("package/{}f.js", "dir/".repeat(72));
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(1);
+        header.set_mode(0o644);
+        builder.append_data(&mut header, &deep, &b"x"[..]).unwrap();
+        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+        gz.write_all(&builder.into_inner().unwrap()).unwrap();
+        let data = gz.finish().unwrap();
+        extract_tgz(&data[..], &root.path().join("pkg")).unwrap();
+        assert!(root.path().join("pkg").join(&deep[8..]).is_file());
     }
 }

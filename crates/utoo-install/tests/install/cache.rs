@@ -121,3 +121,56 @@ async fn concurrent_installs_share_one_cache_safely() {
     }
     assert_eq!(walk_count(&a.cache.join("tmp")), 0, "no staging leftovers");
 }
+
+/// A cache entry damaged after it was published (a file cut short, as a crash before the data
+/// reached the disk leaves it, or one removed) is noticed by its file list, fetched again and
+/// replaced: the damaged bytes are never linked.
+#[tokio::test]
+async fn a_damaged_cache_entry_is_fetched_again_never_linked() {
+    let packages = vec![Pkg::new("lib", "1.0.0").file("lib/big.js", &"x".repeat(5000), false)];
+    let p = TestContext::new(&packages, json!({"dependencies": {"lib": "1"}})).await;
+    p.install().await.unwrap();
+    assert_eq!(p.registry.tarball_requests(), 1);
+    let entry = store_entry(&p.cache, "lib/big.js");
+    for damage in ["truncate", "remove"] {
+        std::fs::remove_dir_all(p.root().join("node_modules")).unwrap();
+        let file = entry.join("lib/big.js");
+        match damage {
+            "truncate" => std::fs::write(&file, "x").unwrap(),
+            _ => std::fs::remove_file(&file).unwrap(),
+        }
+        let before = p.registry.tarball_requests();
+        p.install().await.unwrap();
+        assert_eq!(
+            p.registry.tarball_requests(),
+            before + 1,
+            "{damage}: refetched"
+        );
+        let placed = std::fs::read_to_string(p.root().join("node_modules/lib/lib/big.js"));
+        assert_eq!(
+            placed.map(|t| t.len()).ok(),
+            Some(5000),
+            "{damage}: whole file placed"
+        );
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().len(),
+            5000,
+            "{damage}: entry replaced"
+        );
+    }
+}
+
+// The store entry holding `file`.
+fn store_entry(cache: &std::path::Path, file: &str) -> std::path::PathBuf {
+    let store = cache.join("store-v1");
+    for algo in std::fs::read_dir(&store).unwrap().flatten() {
+        for xx in std::fs::read_dir(algo.path()).unwrap().flatten() {
+            for entry in std::fs::read_dir(xx.path()).unwrap().flatten() {
+                if entry.path().join(file).is_file() {
+                    return entry.path();
+                }
+            }
+        }
+    }
+    panic!("no entry holds {file}")
+}

@@ -1,0 +1,78 @@
+//! Fault injection for tests of what a crash or a bug does. `UTOO_FAILPOINT` names one point
+//! and what happens there:
+//!
+//! - `<name>`: the point panics (a bug: the install must fail with EINTERNAL, the host
+//!   process must live on);
+//! - `kill:<name>`: the process is killed with SIGKILL there, as `kill -9` would (the next
+//!   install must repair everything);
+//! - `enospc:<name>` / `eacces:<name>`: [`io`] returns "no space left on device" / "permission
+//!   denied" there, as a full disk or a read-only folder would.
+//!
+//! A point may carry `@<n>` (`kill:extract-entry@3`): it fires on its n-th hit in this
+//! process only, so a kill can land in the middle of a loop. The variable is read on every
+//! hit, never cached, so one test process can turn points on and off between installs.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static HITS: AtomicU64 = AtomicU64::new(0);
+
+// The configured action and whether this hit is the one it waits for.
+fn armed(name: &str) -> Option<String> {
+    let value = std::env::var("UTOO_FAILPOINT").ok()?;
+    let (action, rest) = match value.split_once(':') {
+        Some((action, rest)) => (action.to_owned(), rest),
+        None => (String::new(), value.as_str()),
+    };
+    let (point, nth) = match rest.split_once('@') {
+        Some((point, n)) => (point, n.parse::<u64>().ok()),
+        None => (rest, None),
+    };
+    if point != name {
+        return None;
+    }
+    if let Some(n) = nth {
+        // Counts hits of the armed point only: one name per run.
+        if HITS.fetch_add(1, Ordering::SeqCst) + 1 != n {
+            return None;
+        }
+    }
+    Some(action)
+}
+
+/// Panics, or kills the process, when `UTOO_FAILPOINT` arms this point.
+pub fn hit(name: &str) {
+    match armed(name).as_deref() {
+        None | Some("enospc" | "eacces") => {}
+        Some("kill") => kill_self(),
+        Some(_) => panic!("failpoint `{name}` hit (UTOO_FAILPOINT)"),
+    }
+}
+
+/// Like [`hit`], and returns the I/O error an `enospc:` or `eacces:` setting asks for: call it
+/// where a write would fail on a full disk or a read-only folder.
+pub fn io(name: &str) -> std::io::Result<()> {
+    match armed(name).as_deref() {
+        None => Ok(()),
+        Some("enospc") => Err(std::io::Error::new(
+            std::io::ErrorKind::StorageFull,
+            "No space left on device (os error 28, UTOO_FAILPOINT)",
+        )),
+        Some("eacces") => Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "Permission denied (os error 13, UTOO_FAILPOINT)",
+        )),
+        Some("kill") => kill_self(),
+        Some(_) => panic!("failpoint `{name}` hit (UTOO_FAILPOINT)"),
+    }
+}
+
+// SIGKILL, not abort: no handler, no unwinding, no flush, exactly what `kill -9` does.
+fn kill_self() -> ! {
+    #[cfg(unix)]
+    {
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &std::process::id().to_string()])
+            .status();
+    }
+    std::process::abort()
+}
