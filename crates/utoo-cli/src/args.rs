@@ -178,6 +178,10 @@ pub enum Command {
         /// Package names (direct or transitive dependencies).
         names: Vec<String>,
     },
+    /// Collapse copies one version could serve, as npm's `dedupe`: every package installed at
+    /// several paths is resolved again; package.json is unchanged.
+    #[command(visible_alias = "ddp")]
+    Dedupe,
     /// Run installed dependencies' install scripts again (all, or the named ones); npm 12's
     /// `allowScripts` still decides which run.
     #[command(visible_alias = "rb")]

@@ -152,6 +152,7 @@ fn engine_options(cli: &Cli, cwd: PathBuf, node_version: Option<String>) -> Inst
         }
         Some(Command::Ci) => options.mode = Mode::Ci,
         Some(Command::Update { names }) => options.update = Some(names.clone()),
+        Some(Command::Dedupe) => options.dedupe = true,
         Some(Command::Add { packages, save }) => {
             options.edit = Some(edit_for(packages.clone(), save));
             save_exact(&mut options, save);

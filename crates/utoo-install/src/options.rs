@@ -46,6 +46,9 @@ pub struct InstallOptions {
     /// to the newest versions the ranges allow, whatever the lockfile pins; the rest stays
     /// locked. package.json is left as it is (npm's `save=false` default for `update`).
     pub update: Option<Vec<String>>,
+    /// npm's `dedupe`: every package installed at more than one path is resolved again
+    /// (as `update` would), so copies that one version could serve collapse into it.
+    pub dedupe: bool,
     /// Receives every event of the run.
     pub reporter: Arc<dyn Reporter>,
     /// Cancelling it stops the run with `ECANCELLED`.
@@ -70,6 +73,7 @@ impl InstallOptions {
             node_version: None,
             edit: None,
             update: None,
+            dedupe: false,
             reporter: Arc::new(SilentReporter),
             cancel: CancelToken::new(),
             link_probe: None,

@@ -68,12 +68,17 @@ impl Plan<'_> {
         let manifest = &self.project.root_manifest().manifest;
         let members = self.project.members();
         let policy = SourcePolicy::new(settings, self.project);
-        // `update` resolves again, from a lockfile without the pins it lifts.
-        let locked = match &ctx.options.update {
+        // `update` resolves again, from a lockfile without the pins it lifts; `dedupe` lifts
+        // those of the packages installed at several paths.
+        let update = match (&locked, ctx.options.dedupe) {
+            (Some(lock), true) => Some(duplicated(lock)).filter(|names| !names.is_empty()),
+            _ => ctx.options.update.clone(),
+        };
+        let locked = match &update {
             Some(names) => locked.map(|lock| unpinned(lock, names)),
             None => locked,
         };
-        if let Some(lock) = locked.as_ref().filter(|_| ctx.options.update.is_none()) {
+        if let Some(lock) = locked.as_ref().filter(|_| update.is_none()) {
             let mut packages = lock.packages.clone();
             packages.insert(String::new(), root_entry(manifest));
             // Members' entries come from their package.json as it is now, like the root's.
@@ -153,6 +158,19 @@ fn unpinned(mut lock: Lockfile, names: &[String]) -> Lockfile {
             || (!names.is_empty() && !names.iter().any(|n| n == entry.package_name(path)))
     });
     lock
+}
+
+/// The names installed at more than one path (arborist's dedupe asks the tree's inventory
+/// the same question, by folder name).
+fn duplicated(lock: &Lockfile) -> Vec<String> {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for path in lock.packages.keys().filter(|p| p.contains("node_modules/")) {
+        *seen.entry(utoo_lockfile::entry_name(path)).or_default() += 1;
+    }
+    seen.into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(name, _)| name.to_owned())
+        .collect()
 }
 
 /// Whether a locked `resolved` is a commit of the repository a git spec names (and the

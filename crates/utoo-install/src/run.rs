@@ -81,7 +81,7 @@ async fn run(options: InstallOptions) -> Result<InstallSummary, InstallError> {
             .as_ref()
             .map_or_else(|| vec![String::new()], Selection::edited_folders);
         (project, picked, originals) = edit::apply(&ctx, project, request, &folders).await?;
-    } else if mode == Mode::Install && ctx.options.update.is_none() {
+    } else if mode == Mode::Install && ctx.options.update.is_none() && !ctx.options.dedupe {
         if let Some(stamp) = noop::still_installed(&ctx, &project) {
             let summary = InstallSummary {
                 packages: stamp.packages,
