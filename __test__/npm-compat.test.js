@@ -8,10 +8,10 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { test, before, after } = require('node:test')
 
-const { install } = require('..')
+const { install, resolve } = require('..')
 const { startRegistry, pkg } = require('./helpers/registry')
 const { makeProject } = require('./helpers/project')
-const { NPMS, assertNpmsInstalled, agreeWithNpm, npmRun } = require('./helpers/npm-compat')
+const { NPMS, assertNpmsInstalled, agreeWithNpm, npmRun, makeTree, entries, lockText } = require('./helpers/npm-compat')
 
 const wasm32 = { cpu: ['wasm32'] }
 
@@ -127,6 +127,9 @@ before(async () => {
     // A published package.json with fields npm copies into any entry (pkijs ships `workspaces`).
     pkg('published-ws', '1.0.0', { workspaces: ['website'], acceptDependencies: { common: '^2' }, dependencies: { common: '^1' } }),
     pkg('published-empty-ws', '1.0.0', { workspaces: [] }),
+    // A root copy that serves one dependent and not another (a tree that grew over time).
+    pkg('loose-user', '1.0.0', { dependencies: { shared: '^1.0.0' } }),
+    pkg('strict-user', '1.0.0', { dependencies: { shared: '^1.5.0' } }),
     // Optional and required at once; install scripts, deprecations.
     pkg('both-ways', '1.0.0', { dependencies: { common: '^1', opt: '^1' }, optionalDependencies: { opt: '^1' } }),
     pkg('scripted', '1.0.0', { scripts: { postinstall: 'node -e 0' }, dependencies: { 'old-api': '^1' } }),
@@ -197,6 +200,41 @@ test("agrees with npm 11 and npm 12: a project .npmrc's legacy-peer-deps lets th
     files: { 'package.json': { dependencies: { kv: '^4', kvmem: '^1' } }, '.npmrc': 'legacy-peer-deps=true\n' },
   })
 })
+
+// An existing lockfile (npm's, for the first package.json) is where both start from when
+// package.json changes: npm keeps every locked package in place and fixes only what is
+// missing or invalid, so the tree keeps the shape it grew.
+const fromLock = {
+  'a dependency added beside a nested copy': [{ shared: '1.0.0', 'strict-user': '1' }, { 'strict-user': '1', 'loose-user': '1' }],
+  'a root pin raised past its users': [{ shared: '1.0.0', 'strict-user': '1', 'loose-user': '1' }, { shared: '^2', 'strict-user': '1', 'loose-user': '1' }],
+  'a dependency removed': [{ left: '^1', right: '^1', 'loose-user': '1' }, { right: '^1', 'loose-user': '1' }],
+  'a conflicting dependency added': [{ left: '^1' }, { left: '^1', right: '^1' }],
+  'a range narrowed below the locked version': [{ shared: '^1', 'loose-user': '1' }, { shared: '~1.0.0', 'loose-user': '1' }],
+  'a peer host added later': [{ plugin: '1' }, { plugin: '1', host: '~2.1.0', 'old-host-user': '1' }],
+}
+
+for (const [name, [first, then]] of Object.entries(fromLock)) {
+  test(`agrees with npm 11 and npm 12 from an existing lockfile: ${name}`, async (t) => {
+    for (const npm of NPMS) {
+      await t.test(npm.label, async () => {
+        const base = makeTree({ 'package.json': { dependencies: first } })
+        t.after(() => base.cleanup())
+        const made = await npmRun(npm, ['install', '--package-lock-only'], base, registry)
+        assert.equal(made.status, 0, made.out)
+        const lock = fs.readFileSync(path.join(base.dir, 'package-lock.json'), 'utf8')
+        const ours = makeTree({ 'package.json': { dependencies: then }, 'package-lock.json': lock })
+        const theirs = makeTree({ 'package.json': { dependencies: then }, 'package-lock.json': lock })
+        t.after(() => ours.cleanup())
+        t.after(() => theirs.cleanup())
+        await resolve({ cwd: ours.dir, registry: registry.url, cacheDir: ours.cache })
+        const r = await npmRun(npm, ['install', '--package-lock-only'], theirs, registry)
+        assert.equal(r.status, 0, r.out)
+        assert.deepEqual(entries(ours), entries(theirs))
+        assert.equal(lockText(ours), lockText(theirs))
+      })
+    }
+  })
+}
 
 test('utoo finds nothing to do on the tree npm ci built from its lockfile', async (t) => {
   for (const npm of NPMS) {

@@ -5,6 +5,7 @@
 
 mod error;
 mod folder;
+mod locked_tree;
 mod overridden;
 mod provider;
 mod resolve;

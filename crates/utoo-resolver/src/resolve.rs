@@ -8,6 +8,7 @@ use utoo_lockfile::{calc_dep_flags, is_top, locale_cmp, LockEntry, Lockfile};
 use utoo_manifest::{DepKind, Manifest, Overrides, Packument, RuleSet, Spec};
 
 use crate::folder::{self, top_entry, Member};
+use crate::locked_tree;
 use crate::overridden::{Edge, Rewriter, Rewritten};
 use crate::satisfies::satisfies;
 use crate::tree::{Node, NodeId, Tree};
@@ -72,6 +73,7 @@ pub async fn resolve_workspace<S: PackumentSource>(
         preferred: preferred_versions(locked, &options.prefer),
         overrides,
         root,
+        locked,
     };
     resolver.run(root, members).await
 }
@@ -86,6 +88,8 @@ struct Resolver<'a, S> {
     overrides: Overrides,
     /// The root project, which `$name` overrides refer to.
     root: &'a Manifest,
+    /// The existing lockfile, whose tree the resolution starts from.
+    locked: Option<&'a Lockfile>,
 }
 
 /// What [`Resolver::check_existing`] found for an edge.
@@ -130,6 +134,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
             edge_rules: root_edges.rules,
             entry: root_entry,
             link: None,
+            locked: false,
         });
         let mut queue = BinaryHeap::from([Reverse((QueueKey(0, String::new()), 0))]);
         // Members are linked before anything resolves, so a member's dependency on another
@@ -138,6 +143,17 @@ impl<S: PackumentSource> Resolver<'_, S> {
             let target = self.add_top(&mut tree, &member.path, &member.manifest)?;
             tree.add_link(0, &member.manifest.name, target);
             queue.push(Reverse((QueueKey(0, member.path.clone()), target)));
+        }
+        // Overrides' rule sets depend on where a package was placed, which a lockfile does
+        // not record: with overrides the tree is built again, locked versions preferred.
+        let lock = self.locked.filter(|_| self.overrides.is_empty());
+        if let Some(problems) =
+            lock.and_then(|l| locked_tree::load(&mut tree, l, self.options.legacy_peer_deps))
+        {
+            for id in problems {
+                let node = &tree.nodes[id];
+                queue.push(Reverse((QueueKey(node.depth, node.path.clone()), id)));
+            }
         }
         let mut done = 0u64;
         while let Some(Reverse((_, id))) = queue.pop() {
@@ -202,7 +218,17 @@ impl<S: PackumentSource> Resolver<'_, S> {
         else {
             return Ok(Vec::new());
         };
-        if tree.nodes[base].children.contains_key(name) {
+        if let Some(&current) = tree.nodes[base].children.get(name) {
+            if tree.nodes[current].locked && !kind.is_peer() {
+                return self.replace_locked(
+                    tree,
+                    id,
+                    current,
+                    name,
+                    &manifest,
+                    rules_for(tree, id, name),
+                );
+            }
             self.events.warn(
                 WarningCode::PeerConflict,
                 format!("{required_by} needs {name}@{spec} where another version already sits; keeping it"),
@@ -434,6 +460,32 @@ impl<S: PackumentSource> Resolver<'_, S> {
             placed.extend(more);
         }
         Ok(placed)
+    }
+
+    /// A locked copy in the dependent's own node_modules that its edge no longer accepts:
+    /// arborist places the dependency there regardless (it cannot go deeper), and whatever
+    /// needed the old copy is queued to nest one of its own.
+    fn replace_locked(
+        &self,
+        tree: &mut Tree,
+        id: NodeId,
+        current: NodeId,
+        name: &str,
+        manifest: &Manifest,
+        rules: RuleSet,
+    ) -> Result<Vec<NodeId>, ResolveError> {
+        let edges = self.rewrite(rules, manifest, dependency_edges(manifest))?;
+        self.warn_about(manifest);
+        self.prefetch_edges(&edges.edges);
+        tree.replace(current, manifest, rules, edges);
+        let mut queued = vec![current];
+        let users = tree.dependents.get(name).cloned().unwrap_or_default();
+        queued.extend(
+            users
+                .into_iter()
+                .filter(|&d| d != id && locked_tree::has_problem(tree, d)),
+        );
+        Ok(queued)
     }
 
     /// Arborist's REPLACE: swaps the package at `found` for the version `name@spec` picks
@@ -804,6 +856,10 @@ fn peers_fit(tree: &Tree, level: NodeId, edges: &[(String, String, DepKind)]) ->
                 satisfies(name, spec, &f.real_name, &f.version)
             }
         })
+}
+
+fn rules_for(tree: &Tree, id: NodeId, name: &str) -> RuleSet {
+    tree.nodes[id].edge_rule(name)
 }
 
 fn describe(tree: &Tree, id: NodeId) -> String {

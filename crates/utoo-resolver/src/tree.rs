@@ -29,6 +29,8 @@ pub(crate) struct Node {
     /// For a link (a workspace member's or a `file:` folder's `node_modules/<name>`), the
     /// node of the folder it points to.
     pub link: Option<NodeId>,
+    /// Loaded from the lockfile and not placed or replaced since.
+    pub locked: bool,
 }
 
 impl Node {
@@ -53,6 +55,7 @@ impl Node {
             edge_rules: edges.rules,
             entry,
             link: None,
+            locked: false,
         }
     }
 
@@ -137,6 +140,7 @@ impl Tree {
                 ..LockEntry::default()
             },
             link: Some(target),
+            locked: false,
         };
         self.add(parent, node)
     }
@@ -157,6 +161,7 @@ impl Tree {
         node.edges = edges.edges;
         node.rules = rules;
         node.edge_rules = edges.rules;
+        node.locked = false;
     }
 
     /// Whether every edge that resolves to `found` (the package `name` there) would accept
