@@ -52,7 +52,7 @@ pub(crate) fn load(
         let name = entry_name(path);
         let bundled = &entry.bundle_dependencies;
         let mut edges = entry.edges(false);
-        edges.retain(|(n, _, kind)| !bundled.contains(n) && !(legacy_peer_deps && kind.is_peer()));
+        edges.retain(|(n, _, kind)| !(bundled.contains(n) || legacy_peer_deps && kind.is_peer()));
         let node = Node {
             name: name.to_owned(),
             real_name: entry.package_name(path).to_owned(),
