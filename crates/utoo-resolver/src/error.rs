@@ -1,6 +1,45 @@
+use std::fmt;
+
 use utoo_events::ErrorCode;
 
 use crate::SourceError;
+
+/// Who asked for a package: the chain of dependents from the project down to the one whose
+/// edge failed, as `npm explain` would walk it. Shown as `a@1.0.0 > b@2.0.0`, or as the
+/// origin when the project (or a command) asked itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredBy {
+    /// Who asked when no package did: `the root project`, `` `utoo add` ``.
+    pub origin: String,
+    /// `name@version` of each dependent, root-first (the project itself left out); the last
+    /// one asked directly. Empty when the origin asked.
+    pub dependents: Vec<String>,
+}
+
+impl RequiredBy {
+    /// A request by `origin` itself (the project, a command).
+    pub fn origin(origin: impl Into<String>) -> RequiredBy {
+        RequiredBy {
+            origin: origin.into(),
+            dependents: Vec::new(),
+        }
+    }
+
+    /// The direct dependent: the last of the chain, else the origin.
+    pub fn direct(&self) -> &str {
+        self.dependents.last().map_or(&self.origin, String::as_str)
+    }
+}
+
+impl fmt::Display for RequiredBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.dependents.is_empty() {
+            f.write_str(&self.origin)
+        } else {
+            f.write_str(&self.dependents.join(" > "))
+        }
+    }
+}
 
 /// Why resolution failed. Each message names the package and what required it; what lies
 /// beneath (the registry's error, its transport error, the OS error) is the `source` chain.
@@ -13,16 +52,16 @@ pub enum ResolveError {
         name: String,
         /// The range or tag asked for.
         spec: String,
-        /// Who asked, for the message.
-        required_by: String,
+        /// Who asked: the chain of dependents.
+        required_by: RequiredBy,
     },
     /// The packument source failed.
     #[error("could not get the packument of `{name}` (required by {required_by})")]
     Fetch {
         /// The package.
         name: String,
-        /// Who asked, for the message.
-        required_by: String,
+        /// Who asked: the chain of dependents.
+        required_by: RequiredBy,
         /// The source's error (and its code), shared with every waiter of the same fetch.
         #[source]
         source: SourceError,
@@ -35,8 +74,8 @@ pub enum ResolveError {
         name: String,
         /// The spec as written.
         spec: String,
-        /// Who asked, for the message.
-        required_by: String,
+        /// Who asked: the chain of dependents.
+        required_by: RequiredBy,
         /// The source's error and its code.
         #[source]
         source: SourceError,
@@ -48,8 +87,8 @@ pub enum ResolveError {
         name: String,
         /// The version picked.
         version: String,
-        /// Who asked, for the message.
-        required_by: String,
+        /// Who asked: the chain of dependents.
+        required_by: RequiredBy,
         /// Where parsing stopped.
         #[source]
         source: serde_json::Error,
@@ -61,8 +100,8 @@ pub enum ResolveError {
         name: String,
         /// The spec as written.
         spec: String,
-        /// Who asked, for the message.
-        required_by: String,
+        /// Who asked: the chain of dependents.
+        required_by: RequiredBy,
         /// `file`, `git`, ...
         kind: &'static str,
     },
@@ -73,8 +112,8 @@ pub enum ResolveError {
         name: String,
         /// The folder, relative to the project root.
         path: String,
-        /// Who asked, for the message.
-        required_by: String,
+        /// Who asked: the chain of dependents.
+        required_by: RequiredBy,
         /// Why it could not be read (and its code).
         #[source]
         source: SourceError,
@@ -102,6 +141,19 @@ pub enum ResolveError {
 }
 
 impl ResolveError {
+    /// Who asked for the package the error is about, when it is about one.
+    pub fn required_by(&self) -> Option<&RequiredBy> {
+        match self {
+            ResolveError::NoMatch { required_by, .. }
+            | ResolveError::Fetch { required_by, .. }
+            | ResolveError::SpecSource { required_by, .. }
+            | ResolveError::BadManifest { required_by, .. }
+            | ResolveError::Unsupported { required_by, .. }
+            | ResolveError::Folder { required_by, .. } => Some(required_by),
+            _ => None,
+        }
+    }
+
     /// The stable code (`err.code` in JS); a failed fetch keeps the source's code.
     pub fn code(&self) -> ErrorCode {
         match self {

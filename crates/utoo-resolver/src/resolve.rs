@@ -11,7 +11,7 @@ use crate::folder::{self, top_entry, Member};
 use crate::overridden::{Edge, Rewriter, Rewritten};
 use crate::satisfies::satisfies;
 use crate::tree::{Node, NodeId, Tree};
-use crate::{PackumentSource, ResolveError};
+use crate::{PackumentSource, RequiredBy, ResolveError};
 
 /// The npm settings that change how a tree is resolved.
 #[derive(Debug, Clone, Default)]
@@ -130,6 +130,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
             edge_rules: root_edges.rules,
             entry: root_entry,
             link: None,
+            via: None,
         });
         let mut queue = BinaryHeap::from([Reverse((QueueKey(0, String::new()), 0))]);
         // Members are linked before anything resolves, so a member's dependency on another
@@ -198,17 +199,18 @@ impl<S: PackumentSource> Resolver<'_, S> {
             Existing::Done(placed) => return Ok(placed),
             Existing::Place => {}
         }
-        let required_by = describe(tree, id);
+        let asker = Asker { tree, id };
         let Some(manifest) = self
-            .manifest_for_edge(tree, base, requester, name, spec, kind, &required_by)
+            .manifest_for_edge(asker, base, requester, name, spec, kind)
             .await?
         else {
             return Ok(Vec::new());
         };
         if tree.nodes[base].children.contains_key(name) {
+            let who = describe(tree, id);
             self.events.warn(
                 WarningCode::PeerConflict,
-                format!("{required_by} needs {name}@{spec} where another version already sits; keeping it"),
+                format!("{who} needs {name}@{spec} where another version already sits; keeping it"),
             );
             return Ok(Vec::new());
         }
@@ -241,7 +243,6 @@ impl<S: PackumentSource> Resolver<'_, S> {
         spec_path: &str,
         kind: DepKind,
     ) -> Result<Vec<NodeId>, ResolveError> {
-        let required_by = describe(tree, id);
         let from = &tree.nodes[id].path;
         // A top's `file:` spec is relative to its folder; one on a package inside
         // node_modules comes from an override, which npm reads relative to the root.
@@ -251,7 +252,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
             let error = ResolveError::Unsupported {
                 name: name.into(),
                 spec: spec.into(),
-                required_by,
+                required_by: required_by(tree, id),
                 kind: "file",
             };
             return self
@@ -273,7 +274,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
                         let error = ResolveError::Folder {
                             name: name.into(),
                             path: path.clone(),
-                            required_by,
+                            required_by: required_by(tree, id),
                             source,
                         };
                         return self
@@ -281,13 +282,16 @@ impl<S: PackumentSource> Resolver<'_, S> {
                             .map(|_: Option<()>| Vec::new());
                     }
                 };
-                (self.add_top(tree, &path, &manifest)?, true)
+                let top = self.add_top(tree, &path, &manifest)?;
+                tree.nodes[top].via = Some(id);
+                (top, true)
             }
         };
         if tree.nodes[id].children.contains_key(name) {
+            let who = describe(tree, id);
             self.events.warn(
                 WarningCode::PeerConflict,
-                format!("{required_by} needs {name}@{spec} where another version already sits; keeping it"),
+                format!("{who} needs {name}@{spec} where another version already sits; keeping it"),
             );
         } else {
             let level = link_level(tree, id, name, target);
@@ -343,16 +347,15 @@ impl<S: PackumentSource> Resolver<'_, S> {
     )]
     async fn manifest_for_edge(
         &mut self,
-        tree: &Tree,
+        asker: Asker<'_>,
         base: NodeId,
         requester: Option<NodeId>,
         name: &str,
         spec: &str,
         kind: DepKind,
-        required_by: &str,
     ) -> Result<Option<Manifest>, ResolveError> {
         let Some((packument, version)) = self
-            .pick_for_edge(tree, base, requester, name, spec, kind, required_by)
+            .pick_for_edge(asker, base, requester, name, spec, kind)
             .await?
         else {
             return Ok(None);
@@ -363,7 +366,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
                 let error = ResolveError::BadManifest {
                     name: packument.name.clone(),
                     version,
-                    required_by: required_by.to_owned(),
+                    required_by: asker.required_by(),
                     source,
                 };
                 self.optional_or(kind, error)
@@ -423,6 +426,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
             LockEntry::from_manifest(name, manifest),
         );
         let new_id = tree.add(target, node);
+        tree.nodes[new_id].via = Some(requester);
         let mut placed = vec![new_id];
         for (peer, peer_spec) in peers {
             let more = Box::pin(self.resolve_edge(
@@ -454,8 +458,8 @@ impl<S: PackumentSource> Resolver<'_, S> {
         if tree.nodes[found].link.is_some() {
             return Ok(false);
         }
-        let required_by = describe(tree, found);
-        let Some((packument, version)) = self.pick(name, spec, kind, &required_by).await? else {
+        let asker = Asker { tree, id: found };
+        let Some((packument, version)) = self.pick(name, spec, kind, asker).await? else {
             return Ok(false);
         };
         let all_ok = tree.users_accept(found, name, &packument.name, &version);
@@ -481,14 +485,14 @@ impl<S: PackumentSource> Resolver<'_, S> {
     )]
     async fn pick_for_edge(
         &mut self,
-        tree: &Tree,
+        asker: Asker<'_>,
         base: NodeId,
         requester: Option<NodeId>,
         name: &str,
         spec: &str,
         kind: DepKind,
-        required_by: &str,
     ) -> Result<Option<(Arc<Packument>, String)>, ResolveError> {
+        let tree = asker.tree;
         if kind.is_peer() {
             for context in requester.into_iter().chain([base]) {
                 let own = tree.nodes[context]
@@ -497,15 +501,15 @@ impl<S: PackumentSource> Resolver<'_, S> {
                     .find(|(n, _, k)| n == name && !k.is_peer())
                     .map(|(_, s, _)| s.clone());
                 let Some(own_spec) = own else { continue };
-                let who = describe(tree, context);
-                if let Some((packument, version)) = self.pick(name, &own_spec, kind, &who).await? {
+                let who = Asker { tree, id: context };
+                if let Some((packument, version)) = self.pick(name, &own_spec, kind, who).await? {
                     if satisfies(name, spec, &packument.name, &version) {
                         return Ok(Some((packument, version)));
                     }
                 }
             }
         }
-        self.pick(name, spec, kind, required_by).await
+        self.pick(name, spec, kind, asker).await
     }
 
     /// Chooses the version for `name@spec`; `None` for an optional dependency that cannot
@@ -515,18 +519,18 @@ impl<S: PackumentSource> Resolver<'_, S> {
         name: &str,
         spec: &str,
         kind: DepKind,
-        required_by: &str,
+        asker: Asker<'_>,
     ) -> Result<Option<(Arc<Packument>, String)>, ResolveError> {
         let (real, req) = match Spec::parse(name, spec)? {
             Spec::Registry { name, req } => (name, req),
             parsed @ (Spec::File { .. } | Spec::Remote { .. } | Spec::Git(_)) => {
-                return self.pick_spec(name, spec, &parsed, kind, required_by).await;
+                return self.pick_spec(name, spec, &parsed, kind, asker).await;
             }
             other => {
                 let error = ResolveError::Unsupported {
                     name: name.into(),
                     spec: spec.into(),
-                    required_by: required_by.into(),
+                    required_by: asker.required_by(),
                     kind: other.kind(),
                 };
                 return self.optional_or(kind, error);
@@ -537,7 +541,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
             Err(e) => {
                 let error = ResolveError::Fetch {
                     name: real,
-                    required_by: required_by.into(),
+                    required_by: asker.required_by(),
                     source: e,
                 };
                 return self.optional_or(kind, error);
@@ -557,7 +561,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
             let error = ResolveError::NoMatch {
                 name: real,
                 spec: spec.into(),
-                required_by: required_by.into(),
+                required_by: asker.required_by(),
             };
             return self.optional_or(kind, error);
         };
@@ -571,7 +575,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
         spec: &str,
         parsed: &Spec,
         kind: DepKind,
-        required_by: &str,
+        asker: Asker<'_>,
     ) -> Result<Option<(Arc<Packument>, String)>, ResolveError> {
         let error = match self.source.get_spec(name, parsed).await {
             Some(Ok(packument)) => match packument.dist_tags.get("latest") {
@@ -582,19 +586,19 @@ impl<S: PackumentSource> Resolver<'_, S> {
                 _ => ResolveError::NoMatch {
                     name: name.into(),
                     spec: spec.into(),
-                    required_by: required_by.into(),
+                    required_by: asker.required_by(),
                 },
             },
             Some(Err(source)) => ResolveError::SpecSource {
                 name: name.into(),
                 spec: spec.into(),
-                required_by: required_by.into(),
+                required_by: asker.required_by(),
                 source,
             },
             None => ResolveError::Unsupported {
                 name: name.into(),
                 spec: spec.into(),
-                required_by: required_by.into(),
+                required_by: asker.required_by(),
                 kind: parsed.kind(),
             },
         };
@@ -813,6 +817,35 @@ fn describe(tree: &Tree, id: NodeId) -> String {
         "the root project".into()
     } else {
         format!("{}@{}", n.real_name, n.version)
+    }
+}
+
+/// The node whose edge is being resolved, for an error's chain of dependents: built only
+/// when an error is.
+#[derive(Clone, Copy)]
+struct Asker<'t> {
+    tree: &'t Tree,
+    id: NodeId,
+}
+
+impl Asker<'_> {
+    fn required_by(self) -> RequiredBy {
+        required_by(self.tree, self.id)
+    }
+}
+
+/// The dependents from the project down to `id`, following `via` (each an earlier node).
+fn required_by(tree: &Tree, id: NodeId) -> RequiredBy {
+    let mut dependents = Vec::new();
+    let mut cur = Some(id);
+    while let Some(n) = cur.filter(|&n| n != 0 && dependents.len() < tree.nodes.len()) {
+        dependents.push(describe(tree, n));
+        cur = tree.nodes[n].via;
+    }
+    dependents.reverse();
+    RequiredBy {
+        origin: "the root project".into(),
+        dependents,
     }
 }
 

@@ -29,6 +29,9 @@ pub(crate) struct Node {
     /// For a link (a workspace member's or a `file:` folder's `node_modules/<name>`), the
     /// node of the folder it points to.
     pub link: Option<NodeId>,
+    /// The node whose edge placed this one (None for the root and members): the chain of
+    /// dependents an error names. Always an earlier node, so the walk up ends.
+    pub via: Option<NodeId>,
 }
 
 impl Node {
@@ -53,6 +56,7 @@ impl Node {
             edge_rules: edges.rules,
             entry,
             link: None,
+            via: None,
         }
     }
 
@@ -137,6 +141,7 @@ impl Tree {
                 ..LockEntry::default()
             },
             link: Some(target),
+            via: None,
         };
         self.add(parent, node)
     }
