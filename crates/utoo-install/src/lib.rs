@@ -16,7 +16,6 @@ mod edit;
 mod engines;
 mod ensure;
 mod error;
-mod failpoint;
 mod hint;
 mod installed;
 mod links;

@@ -253,7 +253,7 @@ impl Shared {
         if let Some(probe) = &self.link_probe {
             probe();
         }
-        crate::failpoint::hit("link");
+        utoo_events::failpoint::hit("link");
         let t = Instant::now();
         let result = self.linker.place_package(cache_path, dest, method);
         self.link_micros

@@ -42,7 +42,7 @@ impl Plan<'_> {
     /// Uses the lockfile when it satisfies package.json (no packument is fetched then), and
     /// resolves otherwise, keeping locked versions that still fit.
     pub(crate) async fn run(self, ctx: &Context) -> Result<Planned, InstallError> {
-        crate::failpoint::hit("plan");
+        utoo_events::failpoint::hit("plan");
         // npm's `package-lock=false`: the lockfile is ignored (`ci` reads it regardless).
         let locked = if ctx.settings().package_lock || ctx.options.mode == Mode::Ci {
             Lockfile::read(&self.project.lockfile_path())?
