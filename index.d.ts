@@ -54,6 +54,20 @@ export interface EnsureResult {
   summary?: InstallSummary
 }
 
+/** One of the engine's error codes (`err.code`) and what it means. */
+export interface ErrorCodeInfo {
+  /** `E404`, `ETARGET`, ... */
+  code: string
+  /** What it means, in one line (the README's table). */
+  meaning: string
+}
+
+/**
+ * Every code an error can carry, from the engine's one table, in the README's order. A
+ * cancelled run's `ECANCELLED` reaches JS as an `AbortError` with code `ABORT_ERR`.
+ */
+export declare function errorCodes(): Array<ErrorCodeInfo>
+
 /** One installed copy of a package and why it is there (`npm explain --json`'s shape). */
 export interface Explanation {
   /** The package's real name. */
