@@ -129,6 +129,21 @@ export interface InstallOptions {
   force?: boolean
   /** Dependency kinds left off the disk (`["dev"]`); they stay in the lockfile. */
   omit?: Array<string>
+  /**
+   * npm's `workspace` (`-w`): only these members (names or folders) and what they need.
+   * With `add` / `remove`, the members whose package.json changes.
+   */
+  workspace?: string | string[]
+  /**
+   * npm's `workspaces`: `true`, every member (`--workspaces`); `false`, the root alone
+   * (`--no-workspaces`).
+   */
+  workspaces?: boolean
+  /**
+   * npm's `include-workspace-root`: with `workspace` / `workspaces`, the root's own
+   * dependencies too.
+   */
+  includeWorkspaceRoot?: boolean
   /** npm config keys, as on npm's command line (`{ "omit-lockfile-registry-resolved": "false" }`). */
   config?: Record<string, string>
   /**
