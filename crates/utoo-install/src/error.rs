@@ -223,7 +223,7 @@ impl InstallError {
             name,
             spec: spec.map(String::as_str),
             required_by: required_by.direct(),
-            dependents: &required_by.dependents,
+            dependents: required_by.dependents(),
         })
     }
 

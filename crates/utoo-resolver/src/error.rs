@@ -6,37 +6,49 @@ use crate::SourceError;
 
 /// Who asked for a package: the chain of dependents from the project down to the one whose
 /// edge failed, as `npm explain` would walk it. Shown as `a@1.0.0 > b@2.0.0`, or as the
-/// origin when the project (or a command) asked itself.
+/// origin when the project (or a command) asked itself. Boxed: errors stay small.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequiredBy {
-    /// Who asked when no package did: `the root project`, `` `utoo add` ``.
-    pub origin: String,
-    /// `name@version` of each dependent, root-first (the project itself left out); the last
-    /// one asked directly. Empty when the origin asked.
-    pub dependents: Vec<String>,
+pub struct RequiredBy(Box<Chain>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Chain {
+    origin: String,
+    dependents: Vec<String>,
 }
 
 impl RequiredBy {
-    /// A request by `origin` itself (the project, a command).
-    pub fn origin(origin: impl Into<String>) -> RequiredBy {
-        RequiredBy {
+    /// `dependents` (`name@version`, root-first) below `origin`, who asked when no package
+    /// did: `the root project`, `` `utoo add` ``.
+    pub fn new(origin: impl Into<String>, dependents: Vec<String>) -> RequiredBy {
+        RequiredBy(Box::new(Chain {
             origin: origin.into(),
-            dependents: Vec::new(),
-        }
+            dependents,
+        }))
+    }
+
+    /// Who asked when no package did.
+    pub fn origin(&self) -> &str {
+        &self.0.origin
+    }
+
+    /// Each dependent, root-first (the project itself left out); the last one asked
+    /// directly. Empty when the origin asked.
+    pub fn dependents(&self) -> &[String] {
+        &self.0.dependents
     }
 
     /// The direct dependent: the last of the chain, else the origin.
     pub fn direct(&self) -> &str {
-        self.dependents.last().map_or(&self.origin, String::as_str)
+        self.0.dependents.last().unwrap_or(&self.0.origin)
     }
 }
 
 impl fmt::Display for RequiredBy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.dependents.is_empty() {
-            f.write_str(&self.origin)
+        if self.0.dependents.is_empty() {
+            f.write_str(&self.0.origin)
         } else {
-            f.write_str(&self.dependents.join(" > "))
+            f.write_str(&self.0.dependents.join(" > "))
         }
     }
 }

@@ -843,10 +843,7 @@ fn required_by(tree: &Tree, id: NodeId) -> RequiredBy {
         cur = tree.nodes[n].via;
     }
     dependents.reverse();
-    RequiredBy {
-        origin: "the root project".into(),
-        dependents,
-    }
+    RequiredBy::new("the root project", dependents)
 }
 
 fn preferred_versions(

@@ -177,7 +177,7 @@ impl Case {
                 }
             }
             if let Some(wanted) = error.get("dependents") {
-                let got = err.required_by().map(|r| &r.dependents);
+                let got = err.required_by().map(utoo_resolver::RequiredBy::dependents);
                 if got.map(|d| json!(d)).as_ref() != Some(wanted) {
                     return Err(format!("dependents {got:?}, wanted {wanted}"));
                 }
