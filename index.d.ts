@@ -54,6 +54,20 @@ export interface EnsureResult {
   summary?: InstallSummary
 }
 
+/** One of the engine's error codes (`err.code`) and what it means. */
+export interface ErrorCodeInfo {
+  /** `E404`, `ETARGET`, ... */
+  code: string
+  /** What it means, in one line (the README's table). */
+  meaning: string
+}
+
+/**
+ * Every code an error can carry, from the engine's one table, in the README's order. A
+ * cancelled run's `ECANCELLED` reaches JS as an `AbortError` with code `ABORT_ERR`.
+ */
+export declare function errorCodes(): Array<ErrorCodeInfo>
+
 /** One installed copy of a package and why it is there (`npm explain --json`'s shape). */
 export interface Explanation {
   /** The package's real name. */
@@ -115,6 +129,21 @@ export interface InstallOptions {
   force?: boolean
   /** Dependency kinds left off the disk (`["dev"]`); they stay in the lockfile. */
   omit?: Array<string>
+  /**
+   * npm's `workspace` (`-w`): only these members (names or folders) and what they need.
+   * With `add` / `remove`, the members whose package.json changes.
+   */
+  workspace?: string | string[]
+  /**
+   * npm's `workspaces`: `true`, every member (`--workspaces`); `false`, the root alone
+   * (`--no-workspaces`).
+   */
+  workspaces?: boolean
+  /**
+   * npm's `include-workspace-root`: with `workspace` / `workspaces`, the root's own
+   * dependencies too.
+   */
+  includeWorkspaceRoot?: boolean
   /** npm config keys, as on npm's command line (`{ "omit-lockfile-registry-resolved": "false" }`). */
   config?: Record<string, string>
   /**

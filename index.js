@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.add = nativeBinding.add
 module.exports.ci = nativeBinding.ci
 module.exports.ensureInstalled = nativeBinding.ensureInstalled
+module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.install = nativeBinding.install
 module.exports.list = nativeBinding.list
 module.exports.plan = nativeBinding.plan

@@ -1,5 +1,5 @@
 'use strict'
-// Aborting mid-download or mid-script rejects with an AbortError promptly (a running
+// Aborting mid-download, mid-extract or mid-script rejects with an AbortError promptly (a running
 // lifecycle script is killed with its children); the next install completes the tree, and
 // npm itself finds nothing wrong with it.
 
@@ -62,6 +62,51 @@ test('abort mid-download: AbortError at once, then an install that completes and
   assert.equal(summary.packages, 3)
   for (const name of ['greet', 'words', 'other']) {
     assert.ok(fs.existsSync(path.join(project.dir, 'node_modules', name, 'package.json')), name)
+  }
+  const ls = await npmRun(NPMS[0], ['ls', '--all'], project, registry)
+  assert.equal(ls.status, 0, ls.out)
+  assert.doesNotMatch(ls.stdout, /invalid|missing|extraneous|UNMET/i, ls.out)
+  project.cleanup()
+})
+
+/** Waits until `file` exists (a failpoint's marker), failing after `ms`. */
+async function waitForFile(file, ms) {
+  const until = Date.now() + ms
+  while (!fs.existsSync(file)) {
+    if (Date.now() > until) throw new Error(`${file} never appeared`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+test('abort mid-extract: AbortError while a tarball is half unpacked, then a clean install', async () => {
+  const project = makeProject({ dependencies: { greet: '^1.0.0' } })
+  const options = { cwd: project.dir, registry: registry.url, cacheDir: project.cache }
+  // The engine's `pause:` failpoint: extraction stops after its first file, says so with
+  // extract.reached, and goes on only once extract.release exists.
+  const points = path.join(project.dir, '.failpoints')
+  fs.mkdirSync(points)
+  process.env.UTOO_FAILPOINT = 'pause:extract'
+  process.env.UTOO_FAILPOINT_DIR = points
+  const controller = new AbortController()
+  const running = install({ ...options, signal: controller.signal })
+  try {
+    await waitForFile(path.join(points, 'extract.reached'), 15000)
+    const abortedAt = Date.now()
+    controller.abort()
+    await assert.rejects(running, { name: 'AbortError', code: 'ABORT_ERR' })
+    assert.ok(Date.now() - abortedAt < 1000, `rejected ${Date.now() - abortedAt} ms after the abort`)
+    assert.ok(!fs.existsSync(path.join(points, 'extract.release')), 'the extraction was still paused')
+    assert.ok(!fs.existsSync(path.join(project.dir, 'node_modules/.package-lock.json')), 'no hidden lockfile vouches for a partial tree')
+  } finally {
+    delete process.env.UTOO_FAILPOINT
+    delete process.env.UTOO_FAILPOINT_DIR
+    fs.writeFileSync(path.join(points, 'extract.release'), '')
+  }
+
+  const summary = await install(options)
+  assert.equal(summary.packages, 2)
+  for (const name of ['greet', 'words']) {
+    assert.ok(fs.existsSync(path.join(project.dir, 'node_modules', name, 'index.js')), name)
   }
   const ls = await npmRun(NPMS[0], ['ls', '--all'], project, registry)
   assert.equal(ls.status, 0, ls.out)

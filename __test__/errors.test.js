@@ -11,7 +11,12 @@ const { makeProject } = require('./helpers/project')
 
 let registry
 before(async () => {
-  registry = await startRegistry([pkg('present', '1.0.0')])
+  registry = await startRegistry([
+    pkg('present', '1.0.0'),
+    pkg('top', '1.0.0', { dependencies: { middle: '^2.0.0' } }),
+    pkg('middle', '2.0.0', { dependencies: { leaf: '^9.0.0' } }),
+    pkg('leaf', '1.0.0'),
+  ])
 })
 after(() => registry.close())
 
@@ -55,10 +60,24 @@ test('a missing package: E404 with a hint and the registry cause', async () => {
     assert.match(err.message, /could not get the packument of `absent` \(required by the root project\)/)
     assert.equal(err.package, 'absent')
     assert.equal(err.requiredBy, 'the root project')
+    assert.deepEqual(err.dependents, [])
     assert.match(err.hint, /check the package name/)
     assert.deepEqual(causeMessages(err), [
       `package \`absent\` was not found in the registry (${registry.url}absent)`,
     ])
+    return true
+  })
+  project.cleanup()
+})
+
+test('a failure three deep names the whole chain of dependents, root-first', async () => {
+  const project = makeProject({ dependencies: { top: '^1.0.0' } })
+  await assert.rejects(install(options(project, registry.url)), (err) => {
+    assert.equal(err.code, 'ETARGET')
+    assert.deepEqual([err.package, err.spec, err.requiredBy], ['leaf', '^9.0.0', 'middle@2.0.0'])
+    // middle is hoisted beside top, yet top asked for it: the chain is who asked.
+    assert.deepEqual(err.dependents, ['top@1.0.0', 'middle@2.0.0'])
+    assert.match(err.message, /no version of `leaf` matches `\^9\.0\.0` \(required by top@1\.0\.0 > middle@2\.0\.0\)/)
     return true
   })
   project.cleanup()

@@ -4,7 +4,8 @@ use utoo_install::InstallError;
 /// A JS `Error` with the engine's stable `code`, its `hint` (a string or null) and its
 /// reasons as a chain of `cause` Errors, nearest first (`err.cause.cause.message` ...), the
 /// way `new Error(message, { cause })` nests them. A failure about one package (E404,
-/// ETARGET, ...) also has `package`, `spec` (or null) and `requiredBy`; a cancelled run is
+/// ETARGET, ...) also has `package`, `spec` (or null), `requiredBy` (the direct dependent)
+/// and `dependents` (the chain from the project down, root-first); a cancelled run is
 /// an `AbortError` with code `ABORT_ERR`.
 pub(crate) fn to_js_error(env: &Env, error: &InstallError) -> Error {
     js_error(env, error).unwrap_or_else(|_| {
@@ -38,6 +39,7 @@ fn js_error(env: &Env, error: &InstallError) -> Result<Error> {
         top.set_named_property("package", package.name)?;
         top.set_named_property("spec", package.spec)?;
         top.set_named_property("requiredBy", package.required_by)?;
+        top.set_named_property("dependents", package.dependents.to_vec())?;
     }
     match error.hint() {
         Some(hint) => top.set_named_property("hint", hint)?,

@@ -203,6 +203,28 @@ pub fn list<'env>(
     )
 }
 
+/// One of the engine's error codes (`err.code`) and what it means.
+#[napi(object)]
+pub struct ErrorCodeInfo {
+    /// `E404`, `ETARGET`, ...
+    pub code: String,
+    /// What it means, in one line (the README's table).
+    pub meaning: String,
+}
+
+/// Every code an error can carry, from the engine's one table, in the README's order. A
+/// cancelled run's `ECANCELLED` reaches JS as an `AbortError` with code `ABORT_ERR`.
+#[napi]
+pub fn error_codes() -> Vec<ErrorCodeInfo> {
+    utoo_events::ErrorCode::ALL
+        .iter()
+        .map(|code| ErrorCodeInfo {
+            code: code.as_str().to_owned(),
+            meaning: code.meaning().to_owned(),
+        })
+        .collect()
+}
+
 /// Runs the `utoo` command line with `argv` (without the `node` and script entries) and
 /// resolves with its exit code: 0 ok, 1 failed, 2 usage error.
 #[napi]
@@ -215,7 +237,8 @@ pub async fn run_cli(argv: Vec<String>, node_version: Option<String>) -> u32 {
 
 pub(crate) fn node_version(env: &Env) -> Result<String> {
     let node = env.get_node_version()?;
-    Ok(format!("{}.{}.{}", node.major, node.minor, node.release))
+    // `release` is the release name (`node`), not the patch number.
+    Ok(format!("{}.{}.{}", node.major, node.minor, node.patch))
 }
 
 /// `add()`'s one options object holds both the install options and where to save.

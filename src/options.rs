@@ -36,6 +36,16 @@ pub struct InstallOptions {
     pub force: Option<bool>,
     /// Dependency kinds left off the disk (`["dev"]`); they stay in the lockfile.
     pub omit: Option<Vec<String>>,
+    /// npm's `workspace` (`-w`): only these members (names or folders) and what they need.
+    /// With `add` / `remove`, the members whose package.json changes.
+    #[napi(ts_type = "string | string[]")]
+    pub workspace: Option<Either<String, Vec<String>>>,
+    /// npm's `workspaces`: `true`, every member (`--workspaces`); `false`, the root alone
+    /// (`--no-workspaces`).
+    pub workspaces: Option<bool>,
+    /// npm's `include-workspace-root`: with `workspace` / `workspaces`, the root's own
+    /// dependencies too.
+    pub include_workspace_root: Option<bool>,
     /// npm config keys, as on npm's command line (`{ "omit-lockfile-registry-resolved": "false" }`).
     pub config: Option<std::collections::HashMap<String, String>>,
     /// Called with progress events; throttled, never keeps the process alive, and a callback
@@ -113,14 +123,24 @@ impl InstallOptions {
             ("offline", self.offline),
             ("legacy-peer-deps", self.legacy_peer_deps),
             ("force", self.force),
+            ("workspaces", self.workspaces),
+            ("include-workspace-root", self.include_workspace_root),
         ];
         for (key, value) in flags {
             if let Some(value) = value {
                 o.set(key, value);
             }
         }
+        // npm's list separator, as `.npmrc`'s `key[] =` lines join.
         if let Some(omit) = self.omit {
             o.set("omit", omit.join("\n\n"));
+        }
+        if let Some(workspace) = self.workspace {
+            let members = match workspace {
+                Either::A(one) => vec![one],
+                Either::B(many) => many,
+            };
+            o.set("workspace", members.join("\n\n"));
         }
         o.mode = if self.lockfile_only == Some(true) {
             Mode::LockfileOnly

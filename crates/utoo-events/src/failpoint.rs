@@ -6,13 +6,21 @@
 //! - `kill:<name>`: the process is killed with SIGKILL there, as `kill -9` would (the next
 //!   install must repair everything);
 //! - `enospc:<name>` / `eacces:<name>`: [`io`] returns "no space left on device" / "permission
-//!   denied" there, as a full disk or a read-only folder would.
+//!   denied" there, as a full disk or a read-only folder would;
+//! - `pause:<name>`: the point writes `<name>.reached` into `$UTOO_FAILPOINT_DIR` (default:
+//!   the temp folder) and waits until `<name>.release` is there (at most 30 s), so a test can
+//!   abort while the engine is known to stand at that point.
 //!
 //! A point may carry `@<n>` (`kill:extract-entry@3`): it fires on its n-th hit in this
 //! process only, so a kill can land in the middle of a loop. The variable is read on every
 //! hit, never cached, so one test process can turn points on and off between installs.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// The longest a paused point waits, so a test that forgets to release hangs no thread.
+const MAX_PAUSE: Duration = Duration::from_secs(30);
 
 static HITS: AtomicU64 = AtomicU64::new(0);
 
@@ -43,6 +51,7 @@ fn armed(name: &str) -> Option<String> {
 pub fn hit(name: &str) {
     match armed(name).as_deref() {
         None | Some("enospc" | "eacces") => {}
+        Some("pause") => pause(name),
         Some("kill") => kill_self(),
         Some(_) => panic!("failpoint `{name}` hit (UTOO_FAILPOINT)"),
     }
@@ -61,8 +70,23 @@ pub fn io(name: &str) -> std::io::Result<()> {
             std::io::ErrorKind::PermissionDenied,
             "Permission denied (os error 13, UTOO_FAILPOINT)",
         )),
+        Some("pause") => {
+            pause(name);
+            Ok(())
+        }
         Some("kill") => kill_self(),
         Some(_) => panic!("failpoint `{name}` hit (UTOO_FAILPOINT)"),
+    }
+}
+
+fn pause(name: &str) {
+    let dir = std::env::var_os("UTOO_FAILPOINT_DIR").map_or_else(std::env::temp_dir, PathBuf::from);
+    let release = dir.join(format!("{name}.release"));
+    // Best effort: a test that cannot see the marker fails on its own wait.
+    let _ = std::fs::write(dir.join(format!("{name}.reached")), b"");
+    let start = Instant::now();
+    while !release.exists() && start.elapsed() < MAX_PAUSE {
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -75,4 +99,30 @@ fn kill_self() -> ! {
             .status();
     }
     std::process::abort()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paused_point_marks_its_arrival_and_waits_for_its_release() {
+        let dir = tempfile::tempdir().unwrap();
+        std::env::set_var("UTOO_FAILPOINT_DIR", dir.path());
+        std::env::set_var("UTOO_FAILPOINT", "pause:unit");
+        let release = dir.path().join("unit.release");
+        let waiter = std::thread::spawn(|| hit("unit"));
+        let reached = dir.path().join("unit.reached");
+        let start = Instant::now();
+        while !reached.exists() {
+            assert!(start.elapsed() < Duration::from_secs(5), "never reached");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!waiter.is_finished(), "it waits for the release");
+        std::fs::write(&release, b"").unwrap();
+        waiter.join().unwrap();
+        hit("another point");
+        std::env::remove_var("UTOO_FAILPOINT");
+    }
 }

@@ -1,4 +1,5 @@
-//! Progress events of the install engine, and the codes of its warnings and errors.
+//! Progress events of the install engine, the codes of its warnings and errors, and the
+//! failpoints its tests inject faults with.
 //!
 //! The engine talks to its listeners through [`Events`]: phases are guards that always end,
 //! warnings are collected as they are emitted. The CLI bar, the JS callback and the NDJSON

@@ -282,7 +282,7 @@ async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<Saved, Inst
     let packument = ctx.packuments().get(&real).await.map_err(|e| {
         InstallError::Resolve(utoo_resolver::ResolveError::Fetch {
             name: real.clone(),
-            required_by: "`utoo add`".into(),
+            required_by: utoo_resolver::RequiredBy::new("`utoo add`", Vec::new()),
             source: SourceError::new(e.code(), e),
         })
     })?;
@@ -291,7 +291,7 @@ async fn saved_spec(ctx: &Context, name: &str, spec: &str) -> Result<Saved, Inst
             utoo_resolver::ResolveError::NoMatch {
                 name: real,
                 spec: spec.into(),
-                required_by: "`utoo add`".into(),
+                required_by: utoo_resolver::RequiredBy::new("`utoo add`", Vec::new()),
             },
         ));
     };

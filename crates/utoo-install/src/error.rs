@@ -173,9 +173,11 @@ pub struct FailedPackage<'a> {
     pub name: &'a str,
     /// The range, tag or spec asked for, when the error names one.
     pub spec: Option<&'a str>,
-    /// Who depends on it: `the root project` or `name@version` (the direct dependent only;
-    /// the resolver does not keep longer chains).
+    /// Who depends on it directly: `the root project` or `name@version`.
     pub required_by: &'a str,
+    /// The chain of dependents that led to it, root-first (`["a@1.0.0", "b@2.0.0"]`; the
+    /// project itself left out, so empty for a direct dependency of the project).
+    pub dependents: &'a [String],
 }
 
 impl InstallError {
@@ -215,33 +217,20 @@ impl InstallError {
         let InstallError::Resolve(e) = self else {
             return None;
         };
-        let (name, spec, required_by) = match e {
-            ResolveError::NoMatch {
-                name,
-                spec,
-                required_by,
-            }
-            | ResolveError::Unsupported {
-                name,
-                spec,
-                required_by,
-                ..
-            } => (name, Some(spec), required_by),
-            ResolveError::Fetch {
-                name, required_by, ..
-            }
-            | ResolveError::BadManifest {
-                name, required_by, ..
-            }
-            | ResolveError::Folder {
-                name, required_by, ..
-            } => (name, None, required_by),
+        let (name, spec) = match e {
+            ResolveError::NoMatch { name, spec, .. }
+            | ResolveError::Unsupported { name, spec, .. } => (name, Some(spec)),
+            ResolveError::Fetch { name, .. }
+            | ResolveError::BadManifest { name, .. }
+            | ResolveError::Folder { name, .. } => (name, None),
             _ => return None,
         };
+        let required_by = e.required_by()?;
         Some(FailedPackage {
             name,
             spec: spec.map(String::as_str),
-            required_by,
+            required_by: required_by.direct(),
+            dependents: required_by.dependents(),
         })
     }
 

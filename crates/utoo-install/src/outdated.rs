@@ -136,7 +136,13 @@ async fn check(
         Err(e) => {
             return Err(InstallError::Resolve(utoo_resolver::ResolveError::Fetch {
                 name: real,
-                required_by: installed.label(from),
+                required_by: utoo_resolver::RequiredBy::new(
+                    "the root project",
+                    (!from.is_empty())
+                        .then(|| installed.label(from))
+                        .into_iter()
+                        .collect(),
+                ),
                 source: utoo_resolver::SourceError::new(e.code(), e),
             }))
         }

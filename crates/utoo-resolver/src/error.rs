@@ -1,6 +1,57 @@
+use std::fmt;
+
 use utoo_events::ErrorCode;
 
 use crate::SourceError;
+
+/// Who asked for a package: the chain of dependents from the project down to the one whose
+/// edge failed, as `npm explain` would walk it. Shown as `a@1.0.0 > b@2.0.0`, or as the
+/// origin when the project (or a command) asked itself. Boxed: errors stay small.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredBy(Box<Chain>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Chain {
+    origin: String,
+    dependents: Vec<String>,
+}
+
+impl RequiredBy {
+    /// `dependents` (`name@version`, root-first) below `origin`, who asked when no package
+    /// did: `the root project`, `` `utoo add` ``.
+    pub fn new(origin: impl Into<String>, dependents: Vec<String>) -> RequiredBy {
+        RequiredBy(Box::new(Chain {
+            origin: origin.into(),
+            dependents,
+        }))
+    }
+
+    /// Who asked when no package did.
+    pub fn origin(&self) -> &str {
+        &self.0.origin
+    }
+
+    /// Each dependent, root-first (the project itself left out); the last one asked
+    /// directly. Empty when the origin asked.
+    pub fn dependents(&self) -> &[String] {
+        &self.0.dependents
+    }
+
+    /// The direct dependent: the last of the chain, else the origin.
+    pub fn direct(&self) -> &str {
+        self.0.dependents.last().unwrap_or(&self.0.origin)
+    }
+}
+
+impl fmt::Display for RequiredBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.dependents.is_empty() {
+            f.write_str(&self.0.origin)
+        } else {
+            f.write_str(&self.0.dependents.join(" > "))
+        }
+    }
+}
 
 /// Why resolution failed. Each message names the package and what required it; what lies
 /// beneath (the registry's error, its transport error, the OS error) is the `source` chain.
@@ -13,16 +64,16 @@ pub enum ResolveError {
         name: String,
         /// The range or tag asked for.
         spec: String,
-        /// Who asked, for the message.
-        required_by: String,
+        /// Who asked: the chain of dependents.
+        required_by: RequiredBy,
     },
     /// The packument source failed.
     #[error("could not get the packument of `{name}` (required by {required_by})")]
     Fetch {
         /// The package.
         name: String,
-        /// Who asked, for the message.
-        required_by: String,
+        /// Who asked: the chain of dependents.
+        required_by: RequiredBy,
         /// The source's error (and its code), shared with every waiter of the same fetch.
         #[source]
         source: SourceError,
@@ -35,8 +86,8 @@ pub enum ResolveError {
         name: String,
         /// The spec as written.
         spec: String,
-        /// Who asked, for the message.
-        required_by: String,
+        /// Who asked: the chain of dependents.
+        required_by: RequiredBy,
         /// The source's error and its code.
         #[source]
         source: SourceError,
@@ -48,8 +99,8 @@ pub enum ResolveError {
         name: String,
         /// The version picked.
         version: String,
-        /// Who asked, for the message.
-        required_by: String,
+        /// Who asked: the chain of dependents.
+        required_by: RequiredBy,
         /// Where parsing stopped.
         #[source]
         source: serde_json::Error,
@@ -61,8 +112,8 @@ pub enum ResolveError {
         name: String,
         /// The spec as written.
         spec: String,
-        /// Who asked, for the message.
-        required_by: String,
+        /// Who asked: the chain of dependents.
+        required_by: RequiredBy,
         /// `file`, `git`, ...
         kind: &'static str,
     },
@@ -73,8 +124,8 @@ pub enum ResolveError {
         name: String,
         /// The folder, relative to the project root.
         path: String,
-        /// Who asked, for the message.
-        required_by: String,
+        /// Who asked: the chain of dependents.
+        required_by: RequiredBy,
         /// Why it could not be read (and its code).
         #[source]
         source: SourceError,
@@ -102,6 +153,19 @@ pub enum ResolveError {
 }
 
 impl ResolveError {
+    /// Who asked for the package the error is about, when it is about one.
+    pub fn required_by(&self) -> Option<&RequiredBy> {
+        match self {
+            ResolveError::NoMatch { required_by, .. }
+            | ResolveError::Fetch { required_by, .. }
+            | ResolveError::SpecSource { required_by, .. }
+            | ResolveError::BadManifest { required_by, .. }
+            | ResolveError::Unsupported { required_by, .. }
+            | ResolveError::Folder { required_by, .. } => Some(required_by),
+            _ => None,
+        }
+    }
+
     /// The stable code (`err.code` in JS); a failed fetch keeps the source's code.
     pub fn code(&self) -> ErrorCode {
         match self {

@@ -12,7 +12,7 @@ mod resolve;
 mod satisfies;
 mod tree;
 
-pub use error::ResolveError;
+pub use error::{RequiredBy, ResolveError};
 pub use folder::{top_entry, Member};
 pub use provider::{PackumentSource, SourceError};
 pub use resolve::{resolve, resolve_workspace, root_entry, ResolveOptions, Resolved};

@@ -67,6 +67,9 @@ pub(crate) fn load(
             entry: entry.clone(),
             link: None,
             locked: true,
+            // The lockfile does not say who asked; the folder it sits in is a dependent
+            // (or a hoisted copy's neighbour) and always an earlier node.
+            via: (parent != 0).then_some(parent),
         };
         loaded.push(tree.add(parent, node));
     }

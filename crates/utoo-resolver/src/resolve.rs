@@ -12,7 +12,7 @@ use crate::locked_tree;
 use crate::overridden::{Edge, Rewriter, Rewritten};
 use crate::satisfies::satisfies;
 use crate::tree::{Node, NodeId, Tree};
-use crate::{PackumentSource, ResolveError};
+use crate::{PackumentSource, RequiredBy, ResolveError};
 
 /// The npm settings that change how a tree is resolved.
 #[derive(Debug, Clone, Default)]
@@ -135,6 +135,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
             entry: root_entry,
             link: None,
             locked: false,
+            via: None,
         });
         let mut queue = BinaryHeap::from([Reverse((QueueKey(0, String::new()), 0))]);
         // Members are linked before anything resolves, so a member's dependency on another
@@ -211,9 +212,9 @@ impl<S: PackumentSource> Resolver<'_, S> {
             Existing::Done(placed) => return Ok(placed),
             Existing::Place => {}
         }
-        let required_by = describe(tree, id);
+        let asker = Asker { tree, id };
         let Some(manifest) = self
-            .manifest_for_edge(tree, base, requester, name, spec, kind, &required_by)
+            .manifest_for_edge(asker, base, requester, name, spec, kind)
             .await?
         else {
             return Ok(Vec::new());
@@ -229,9 +230,10 @@ impl<S: PackumentSource> Resolver<'_, S> {
                     rules_for(tree, id, name),
                 );
             }
+            let who = describe(tree, id);
             self.events.warn(
                 WarningCode::PeerConflict,
-                format!("{required_by} needs {name}@{spec} where another version already sits; keeping it"),
+                format!("{who} needs {name}@{spec} where another version already sits; keeping it"),
             );
             return Ok(Vec::new());
         }
@@ -264,7 +266,6 @@ impl<S: PackumentSource> Resolver<'_, S> {
         spec_path: &str,
         kind: DepKind,
     ) -> Result<Vec<NodeId>, ResolveError> {
-        let required_by = describe(tree, id);
         let from = &tree.nodes[id].path;
         // A top's `file:` spec is relative to its folder; one on a package inside
         // node_modules comes from an override, which npm reads relative to the root.
@@ -274,7 +275,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
             let error = ResolveError::Unsupported {
                 name: name.into(),
                 spec: spec.into(),
-                required_by,
+                required_by: required_by(tree, id),
                 kind: "file",
             };
             return self
@@ -296,7 +297,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
                         let error = ResolveError::Folder {
                             name: name.into(),
                             path: path.clone(),
-                            required_by,
+                            required_by: required_by(tree, id),
                             source,
                         };
                         return self
@@ -304,13 +305,16 @@ impl<S: PackumentSource> Resolver<'_, S> {
                             .map(|_: Option<()>| Vec::new());
                     }
                 };
-                (self.add_top(tree, &path, &manifest)?, true)
+                let top = self.add_top(tree, &path, &manifest)?;
+                tree.nodes[top].via = Some(id);
+                (top, true)
             }
         };
         if tree.nodes[id].children.contains_key(name) {
+            let who = describe(tree, id);
             self.events.warn(
                 WarningCode::PeerConflict,
-                format!("{required_by} needs {name}@{spec} where another version already sits; keeping it"),
+                format!("{who} needs {name}@{spec} where another version already sits; keeping it"),
             );
         } else {
             let level = link_level(tree, id, name, target);
@@ -366,16 +370,15 @@ impl<S: PackumentSource> Resolver<'_, S> {
     )]
     async fn manifest_for_edge(
         &mut self,
-        tree: &Tree,
+        asker: Asker<'_>,
         base: NodeId,
         requester: Option<NodeId>,
         name: &str,
         spec: &str,
         kind: DepKind,
-        required_by: &str,
     ) -> Result<Option<Manifest>, ResolveError> {
         let Some((packument, version)) = self
-            .pick_for_edge(tree, base, requester, name, spec, kind, required_by)
+            .pick_for_edge(asker, base, requester, name, spec, kind)
             .await?
         else {
             return Ok(None);
@@ -386,7 +389,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
                 let error = ResolveError::BadManifest {
                     name: packument.name.clone(),
                     version,
-                    required_by: required_by.to_owned(),
+                    required_by: asker.required_by(),
                     source,
                 };
                 self.optional_or(kind, error)
@@ -446,6 +449,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
             LockEntry::from_manifest(name, manifest),
         );
         let new_id = tree.add(target, node);
+        tree.nodes[new_id].via = Some(requester);
         let mut placed = vec![new_id];
         for (peer, peer_spec) in peers {
             let more = Box::pin(self.resolve_edge(
@@ -503,8 +507,8 @@ impl<S: PackumentSource> Resolver<'_, S> {
         if tree.nodes[found].link.is_some() {
             return Ok(false);
         }
-        let required_by = describe(tree, found);
-        let Some((packument, version)) = self.pick(name, spec, kind, &required_by).await? else {
+        let asker = Asker { tree, id: found };
+        let Some((packument, version)) = self.pick(name, spec, kind, asker).await? else {
             return Ok(false);
         };
         let all_ok = tree.users_accept(found, name, &packument.name, &version);
@@ -530,14 +534,14 @@ impl<S: PackumentSource> Resolver<'_, S> {
     )]
     async fn pick_for_edge(
         &mut self,
-        tree: &Tree,
+        asker: Asker<'_>,
         base: NodeId,
         requester: Option<NodeId>,
         name: &str,
         spec: &str,
         kind: DepKind,
-        required_by: &str,
     ) -> Result<Option<(Arc<Packument>, String)>, ResolveError> {
+        let tree = asker.tree;
         if kind.is_peer() {
             for context in requester.into_iter().chain([base]) {
                 let own = tree.nodes[context]
@@ -546,15 +550,15 @@ impl<S: PackumentSource> Resolver<'_, S> {
                     .find(|(n, _, k)| n == name && !k.is_peer())
                     .map(|(_, s, _)| s.clone());
                 let Some(own_spec) = own else { continue };
-                let who = describe(tree, context);
-                if let Some((packument, version)) = self.pick(name, &own_spec, kind, &who).await? {
+                let who = Asker { tree, id: context };
+                if let Some((packument, version)) = self.pick(name, &own_spec, kind, who).await? {
                     if satisfies(name, spec, &packument.name, &version) {
                         return Ok(Some((packument, version)));
                     }
                 }
             }
         }
-        self.pick(name, spec, kind, required_by).await
+        self.pick(name, spec, kind, asker).await
     }
 
     /// Chooses the version for `name@spec`; `None` for an optional dependency that cannot
@@ -564,18 +568,18 @@ impl<S: PackumentSource> Resolver<'_, S> {
         name: &str,
         spec: &str,
         kind: DepKind,
-        required_by: &str,
+        asker: Asker<'_>,
     ) -> Result<Option<(Arc<Packument>, String)>, ResolveError> {
         let (real, req) = match Spec::parse(name, spec)? {
             Spec::Registry { name, req } => (name, req),
             parsed @ (Spec::File { .. } | Spec::Remote { .. } | Spec::Git(_)) => {
-                return self.pick_spec(name, spec, &parsed, kind, required_by).await;
+                return self.pick_spec(name, spec, &parsed, kind, asker).await;
             }
             other => {
                 let error = ResolveError::Unsupported {
                     name: name.into(),
                     spec: spec.into(),
-                    required_by: required_by.into(),
+                    required_by: asker.required_by(),
                     kind: other.kind(),
                 };
                 return self.optional_or(kind, error);
@@ -586,7 +590,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
             Err(e) => {
                 let error = ResolveError::Fetch {
                     name: real,
-                    required_by: required_by.into(),
+                    required_by: asker.required_by(),
                     source: e,
                 };
                 return self.optional_or(kind, error);
@@ -606,7 +610,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
             let error = ResolveError::NoMatch {
                 name: real,
                 spec: spec.into(),
-                required_by: required_by.into(),
+                required_by: asker.required_by(),
             };
             return self.optional_or(kind, error);
         };
@@ -620,7 +624,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
         spec: &str,
         parsed: &Spec,
         kind: DepKind,
-        required_by: &str,
+        asker: Asker<'_>,
     ) -> Result<Option<(Arc<Packument>, String)>, ResolveError> {
         let error = match self.source.get_spec(name, parsed).await {
             Some(Ok(packument)) => match packument.dist_tags.get("latest") {
@@ -631,19 +635,19 @@ impl<S: PackumentSource> Resolver<'_, S> {
                 _ => ResolveError::NoMatch {
                     name: name.into(),
                     spec: spec.into(),
-                    required_by: required_by.into(),
+                    required_by: asker.required_by(),
                 },
             },
             Some(Err(source)) => ResolveError::SpecSource {
                 name: name.into(),
                 spec: spec.into(),
-                required_by: required_by.into(),
+                required_by: asker.required_by(),
                 source,
             },
             None => ResolveError::Unsupported {
                 name: name.into(),
                 spec: spec.into(),
-                required_by: required_by.into(),
+                required_by: asker.required_by(),
                 kind: parsed.kind(),
             },
         };
@@ -869,6 +873,32 @@ fn describe(tree: &Tree, id: NodeId) -> String {
     } else {
         format!("{}@{}", n.real_name, n.version)
     }
+}
+
+/// The node whose edge is being resolved, for an error's chain of dependents: built only
+/// when an error is.
+#[derive(Clone, Copy)]
+struct Asker<'t> {
+    tree: &'t Tree,
+    id: NodeId,
+}
+
+impl Asker<'_> {
+    fn required_by(self) -> RequiredBy {
+        required_by(self.tree, self.id)
+    }
+}
+
+/// The dependents from the project down to `id`, following `via` (each an earlier node).
+fn required_by(tree: &Tree, id: NodeId) -> RequiredBy {
+    let mut dependents = Vec::new();
+    let mut cur = Some(id);
+    while let Some(n) = cur.filter(|&n| n != 0 && dependents.len() < tree.nodes.len()) {
+        dependents.push(describe(tree, n));
+        cur = tree.nodes[n].via;
+    }
+    dependents.reverse();
+    RequiredBy::new("the root project", dependents)
 }
 
 fn preferred_versions(

@@ -31,6 +31,9 @@ pub(crate) struct Node {
     pub link: Option<NodeId>,
     /// Loaded from the lockfile and not placed or replaced since.
     pub locked: bool,
+    /// The node whose edge placed this one (None for the root and members): the chain of
+    /// dependents an error names. Always an earlier node, so the walk up ends.
+    pub via: Option<NodeId>,
 }
 
 impl Node {
@@ -56,6 +59,7 @@ impl Node {
             entry,
             link: None,
             locked: false,
+            via: None,
         }
     }
 
@@ -141,6 +145,7 @@ impl Tree {
             },
             link: Some(target),
             locked: false,
+            via: None,
         };
         self.add(parent, node)
     }

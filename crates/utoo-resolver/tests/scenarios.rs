@@ -157,7 +157,11 @@ impl Case {
         let result = resolve(source, self).await;
         let expected = &self.expected;
         if let Some(error) = expected.get("error") {
-            known_keys(error, "[expected.error]", &["code", "message"])?;
+            known_keys(
+                error,
+                "[expected.error]",
+                &["code", "message", "dependents"],
+            )?;
             let err = match result {
                 Ok(outcome) => return Err(format!("resolved, wanted an error: {outcome:?}")),
                 Err(err) => err,
@@ -170,6 +174,12 @@ impl Case {
             if let Some(fragment) = error.get("message").and_then(Value::as_str) {
                 if !err.to_string().contains(fragment) {
                     return Err(format!("error `{err}` does not mention `{fragment}`"));
+                }
+            }
+            if let Some(wanted) = error.get("dependents") {
+                let got = err.required_by().map(utoo_resolver::RequiredBy::dependents);
+                if got.map(|d| json!(d)).as_ref() != Some(wanted) {
+                    return Err(format!("dependents {got:?}, wanted {wanted}"));
                 }
             }
             return Ok(());

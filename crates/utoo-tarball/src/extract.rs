@@ -180,6 +180,10 @@ fn unpack(
                 }
                 stats.bytes += write_file(&mut entry, &target)?;
                 stats.files += 1;
+                if stats.files == 1 {
+                    // A test's pause point: one file on disk, the rest not yet.
+                    utoo_events::failpoint::hit("extract");
+                }
             }
             // Symlinks, hard links, devices, fifos: skipped, as pacote does.
             _ => {}
