@@ -19,6 +19,7 @@ const { makeProject } = require('./helpers/project')
 /** Codes no JS call can meet, and why. */
 const UNREACHABLE = {
   ECANCELLED: 'JS sees it as an AbortError with code ABORT_ERR (the ABORT_ERR case below)',
+  ENOMATCH: 'only the CLI meets it (`utoo why`, `approve-scripts`, `deny-scripts` of a package not installed); why() resolves to an empty list, as npm explain --json prints []',
 }
 
 let registry
