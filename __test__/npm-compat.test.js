@@ -130,6 +130,19 @@ before(async () => {
     // A root copy that serves one dependent and not another (a tree that grew over time).
     pkg('loose-user', '1.0.0', { dependencies: { shared: '^1.0.0' } }),
     pkg('strict-user', '1.0.0', { dependencies: { shared: '^1.5.0' } }),
+    // An optional peer the requester's own copy meets (a nested one) does not keep its
+    // dependent off the root; once there, its peer replaces the root's copy, whose one user
+    // nests its own (ant-design's tree: @conventional-changelog/git-client and
+    // conventional-commits-parser beside @commitlint/parse).
+    pkg('parser', '5.0.0'),
+    pkg('parser', '6.4.0'),
+    pkg('@a/parse', '1.0.0', { dependencies: { parser: '^5' } }),
+    pkg('@a/read', '1.0.0', { dependencies: { raw: '^0.1' } }),
+    pkg('core', '1.0.0', { dependencies: { parser: '^6', raw: '^1', sem: '^1' } }),
+    pkg('raw', '0.1.0'),
+    pkg('raw', '1.0.0', { dependencies: { gc: '^2' } }),
+    pkg('sem', '1.0.0', { dependencies: { gc: '^2' } }),
+    pkg('gc', '2.0.0', { peerDependencies: { parser: '^6.4' }, peerDependenciesMeta: { parser: { optional: true } } }),
     // Optional and required at once; install scripts, deprecations.
     pkg('both-ways', '1.0.0', { dependencies: { common: '^1', opt: '^1' }, optionalDependencies: { opt: '^1' } }),
     pkg('scripted', '1.0.0', { scripts: { postinstall: 'node -e 0' }, dependencies: { 'old-api': '^1' } }),
@@ -173,6 +186,7 @@ const shapes = {
   'a peer conflict below the root nests with its dependent': { dependencies: { host: '3', 'old-host-user': '1' } },
   'a peer the root copy fails keeps its dependent below': { dependencies: { kv: '^4', kvmem: '^1' } },
   "a dependency's own workspaces field": { dependencies: { 'published-ws': '1', 'published-empty-ws': '1' } },
+  "an optional peer the requester's copy meets, then a root copy replaced": { dependencies: { '@a/parse': '1', '@a/read': '1', core: '1' } },
   'optional and required at once': { dependencies: { 'both-ways': '1', opt: '1' }, optionalDependencies: { opt: '1' } },
   'install scripts and deprecations': { dependencies: { scripted: '1' } },
   "a dev dependency's peer beside a prod pin": { dependencies: { host: '~2.1.0' }, devDependencies: { plugin: '1', '@aaa/loose-plugin': '1' } },

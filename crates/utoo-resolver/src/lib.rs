@@ -3,6 +3,7 @@
 //!
 //! Packuments come through [`PackumentSource`], so the rules are tested without HTTP.
 
+mod displace;
 mod error;
 mod folder;
 mod locked_tree;

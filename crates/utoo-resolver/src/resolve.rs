@@ -7,6 +7,7 @@ use utoo_events::{one_line, Event, Events, Phase, WarningCode};
 use utoo_lockfile::{calc_dep_flags, is_top, locale_cmp, LockEntry, Lockfile};
 use utoo_manifest::{DepKind, Manifest, Overrides, Packument, RuleSet, Spec};
 
+use crate::displace::{broken_users, deepest_nesting, drop_stale, prune_dedupable, users_can_nest};
 use crate::folder::{self, top_entry, Member};
 use crate::locked_tree;
 use crate::overridden::{Edge, Rewriter, Rewritten};
@@ -158,6 +159,10 @@ impl<S: PackumentSource> Resolver<'_, S> {
         }
         let mut done = 0u64;
         while let Some(Reverse((_, id))) = queue.pop() {
+            // Taken out of the tree since it was queued (arborist skips those too).
+            if !tree.is_attached(id) {
+                continue;
+            }
             let edges = tree.nodes[id].edges.clone();
             for (name, spec, kind) in edges {
                 for new_id in self
@@ -180,9 +185,14 @@ impl<S: PackumentSource> Resolver<'_, S> {
             });
         }
 
+        let attached: Vec<bool> = (0..tree.nodes.len())
+            .map(|id| tree.is_attached(id))
+            .collect();
         let mut packages = BTreeMap::new();
-        for node in tree.nodes {
-            packages.insert(node.path, node.entry);
+        for (node, attached) in tree.nodes.into_iter().zip(attached) {
+            if attached {
+                packages.insert(node.path, node.entry);
+            }
         }
         calc_dep_flags(&mut packages);
         // What a replaced package needed and nothing else does (npm prunes it too).
@@ -205,13 +215,42 @@ impl<S: PackumentSource> Resolver<'_, S> {
             return self.resolve_folder(tree, id, name, spec, &path, kind).await;
         }
         let base = tree.resolve_base(id, kind);
-        match self
+        // A stale copy the dependent rejects goes first; it is placed again from here up,
+        // as arborist re-places it (a satisfying copy higher up then serves).
+        let requeued = if kind.is_peer() {
+            Vec::new()
+        } else {
+            drop_stale(tree, base, id, name, spec)
+        };
+        let mut placed = match self
             .check_existing(tree, id, base, name, spec, kind)
             .await?
         {
-            Existing::Done(placed) => return Ok(placed),
-            Existing::Place => {}
-        }
+            Existing::Done(placed) => placed,
+            Existing::Place => {
+                self.place(tree, id, base, name, spec, kind, requester)
+                    .await?
+            }
+        };
+        placed.extend(requeued);
+        Ok(placed)
+    }
+
+    /// Places a package for the edge `name@spec` of `id`, which nothing satisfies yet.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the edge's parts and where it stands in the tree; a struct would only rename them"
+    )]
+    async fn place(
+        &mut self,
+        tree: &mut Tree,
+        id: NodeId,
+        base: NodeId,
+        name: &str,
+        spec: &str,
+        kind: DepKind,
+        requester: Option<NodeId>,
+    ) -> Result<Vec<NodeId>, ResolveError> {
         let asker = Asker { tree, id };
         let Some(manifest) = self
             .manifest_for_edge(asker, base, requester, name, spec, kind)
@@ -219,17 +258,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
         else {
             return Ok(Vec::new());
         };
-        if let Some(&current) = tree.nodes[base].children.get(name) {
-            if tree.nodes[current].locked && !kind.is_peer() {
-                return self.replace_locked(
-                    tree,
-                    id,
-                    current,
-                    name,
-                    &manifest,
-                    rules_for(tree, id, name),
-                );
-            }
+        if tree.nodes[base].children.contains_key(name) {
             let who = describe(tree, id);
             self.events.warn(
                 WarningCode::PeerConflict,
@@ -239,16 +268,28 @@ impl<S: PackumentSource> Resolver<'_, S> {
         }
         let rules = tree.nodes[id].edge_rule(name);
         let edges = self.rewrite(rules, &manifest, dependency_edges(&manifest))?;
-        let target = hoist_target(tree, base, name, &manifest, &edges.edges);
+        let target = hoist_target(
+            tree,
+            base,
+            requester.unwrap_or(id),
+            name,
+            &manifest,
+            &edges.edges,
+        );
         self.warn_about(&manifest);
         self.prefetch_edges(&edges.edges);
         match target {
             Hoist::Under(level) => {
-                self.place_with_peers(tree, level, id, name, &manifest, rules, edges)
-                    .await
+                let placed = self
+                    .place_with_peers(tree, level, id, name, &manifest, rules, edges)
+                    .await?;
+                prune_dedupable(tree, level, name, placed[0]);
+                Ok(placed)
             }
             Hoist::Replace(current) => {
                 tree.replace(current, &manifest, rules, edges);
+                let level = tree.nodes[current].parent.unwrap_or(0);
+                prune_dedupable(tree, level, name, current);
                 Ok(vec![current])
             }
         }
@@ -355,6 +396,12 @@ impl<S: PackumentSource> Resolver<'_, S> {
                 .await?
             {
                 return Ok(Existing::Done(vec![found]));
+            }
+            if let Some(requeued) = self
+                .replace_nesting_users(tree, id, base, found, name, spec, kind)
+                .await?
+            {
+                return Ok(Existing::Done(requeued));
             }
             self.peer_conflict(tree, id, found, name, spec)?;
             return Ok(Existing::Done(Vec::new()));
@@ -466,30 +513,45 @@ impl<S: PackumentSource> Resolver<'_, S> {
         Ok(placed)
     }
 
-    /// A locked copy in the dependent's own node_modules that its edge no longer accepts:
-    /// arborist places the dependency there regardless (it cannot go deeper), and whatever
-    /// needed the old copy is queued to nest one of its own.
-    fn replace_locked(
-        &self,
+    /// Arborist's REPLACE of a peer's wrong copy beside its dependent when the packages that
+    /// use that copy can each nest one of their own deeper down (and the dependent's peer
+    /// cannot go anywhere but here): they are queued again to do so.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the edge's parts and where it stands in the tree; a struct would only rename them"
+    )]
+    async fn replace_nesting_users(
+        &mut self,
         tree: &mut Tree,
         id: NodeId,
-        current: NodeId,
+        base: NodeId,
+        found: NodeId,
         name: &str,
-        manifest: &Manifest,
-        rules: RuleSet,
-    ) -> Result<Vec<NodeId>, ResolveError> {
-        let edges = self.rewrite(rules, manifest, dependency_edges(manifest))?;
-        self.warn_about(manifest);
+        spec: &str,
+        kind: DepKind,
+    ) -> Result<Option<Vec<NodeId>>, ResolveError> {
+        if tree.nodes[found].link.is_some() || deepest_nesting(tree, id, name, kind) != base {
+            return Ok(None);
+        }
+        let asker = Asker { tree, id };
+        let Some((packument, version)) = self.pick(name, spec, kind, asker).await? else {
+            return Ok(None);
+        };
+        if !users_can_nest(tree, id, found, base, name, &packument.name, &version) {
+            return Ok(None);
+        }
+        let Some(Ok(manifest)) = packument.manifest(&version) else {
+            return Ok(None);
+        };
+        let rules = tree.nodes[id].edge_rule(name);
+        let edges = self.rewrite(rules, &manifest, dependency_edges(&manifest))?;
+        self.warn_about(&manifest);
         self.prefetch_edges(&edges.edges);
-        tree.replace(current, manifest, rules, edges);
-        let mut queued = vec![current];
-        let users = tree.dependents.get(name).cloned().unwrap_or_default();
-        queued.extend(
-            users
-                .into_iter()
-                .filter(|&d| d != id && locked_tree::has_problem(tree, d)),
-        );
-        Ok(queued)
+        tree.replace(found, &manifest, rules, edges);
+        prune_dedupable(tree, base, name, found);
+        let mut requeued = vec![found];
+        requeued.extend(broken_users(tree, name, id));
+        Ok(Some(requeued))
     }
 
     /// Arborist's REPLACE: swaps the package at `found` for the version `name@spec` picks
@@ -521,6 +583,8 @@ impl<S: PackumentSource> Resolver<'_, S> {
         let edges = self.rewrite(rules, &manifest, dependency_edges(&manifest))?;
         self.prefetch_edges(&edges.edges);
         tree.replace(found, &manifest, rules, edges);
+        let level = tree.nodes[found].parent.unwrap_or(0);
+        prune_dedupable(tree, level, name, found);
         Ok(true)
     }
 
@@ -808,6 +872,7 @@ enum Hoist {
 fn hoist_target(
     tree: &Tree,
     base: NodeId,
+    from: NodeId,
     name: &str,
     manifest: &Manifest,
     edges: &[(String, String, DepKind)],
@@ -819,7 +884,7 @@ fn hoist_target(
             Some(&current) => can_replace(tree, current, name, manifest),
             None => !tree.would_shadow(up, name, &manifest.name, &manifest.version),
         };
-        if !fits || !peers_fit(tree, up, edges) {
+        if !fits || !peers_fit(tree, up, from, edges) {
             break;
         }
         target = match tree.nodes[up].children.get(name) {
@@ -848,11 +913,26 @@ fn can_replace(tree: &Tree, current: NodeId, name: &str, manifest: &Manifest) ->
         && tree.users_accept(current, name, &manifest.name, &manifest.version)
 }
 
-/// Whether every peer in `edges` resolves to a satisfying copy (or to nothing yet) from `level`.
-fn peers_fit(tree: &Tree, level: NodeId, edges: &[(String, String, DepKind)]) -> bool {
+/// Whether every peer in `edges` resolves to a satisfying copy (or to nothing yet) from
+/// `level`. An optional peer counts only when `from` (whose edge brings the package in)
+/// sees a copy its range rejects: arborist leaves it out of the peer set otherwise, and fixes
+/// it once the package is placed.
+fn peers_fit(
+    tree: &Tree,
+    level: NodeId,
+    from: NodeId,
+    edges: &[(String, String, DepKind)],
+) -> bool {
+    let counts = |name: &str, spec: &str, kind: DepKind| {
+        kind == DepKind::Peer
+            || tree.lookup(from, name).is_some_and(|seen| {
+                let s = &tree.nodes[seen];
+                !satisfies(name, spec, &s.real_name, &s.version)
+            })
+    };
     edges
         .iter()
-        .filter(|(_, _, k)| k.is_peer())
+        .filter(|(n, s, k)| k.is_peer() && counts(n, s, *k))
         .all(|(name, spec, _)| match tree.lookup(level, name) {
             None => true,
             Some(found) => {
@@ -860,10 +940,6 @@ fn peers_fit(tree: &Tree, level: NodeId, edges: &[(String, String, DepKind)]) ->
                 satisfies(name, spec, &f.real_name, &f.version)
             }
         })
-}
-
-fn rules_for(tree: &Tree, id: NodeId, name: &str) -> RuleSet {
-    tree.nodes[id].edge_rule(name)
 }
 
 fn describe(tree: &Tree, id: NodeId) -> String {

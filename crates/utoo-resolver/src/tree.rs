@@ -78,6 +78,9 @@ pub(crate) struct Tree {
     pub dependents: HashMap<String, Vec<NodeId>>,
     /// The tops besides the root, by path.
     pub tops: BTreeMap<String, NodeId>,
+    /// Every node placed under each folder name, attached or not (arborist's inventory
+    /// query by name).
+    pub by_name: HashMap<String, Vec<NodeId>>,
 }
 
 impl Tree {
@@ -106,6 +109,7 @@ impl Tree {
         node.depth = self.nodes[parent].depth + 1;
         self.register_edges(id, &node.edges);
         self.nodes[parent].children.insert(node.name.clone(), id);
+        self.by_name.entry(node.name.clone()).or_default().push(id);
         self.nodes.push(node);
         id
     }
@@ -167,6 +171,37 @@ impl Tree {
         node.rules = rules;
         node.edge_rules = edges.rules;
         node.locked = false;
+        // The old version's children stay (arborist keeps them too), but only until an edge
+        // of the new version rejects one.
+        let kids: Vec<NodeId> = node.children.values().copied().collect();
+        for kid in kids {
+            self.nodes[kid].locked = true;
+        }
+    }
+
+    /// Takes `id` (and its subtree) out of the tree: no longer anyone's child, no longer
+    /// anyone's dependent that counts, not written.
+    pub(crate) fn detach(&mut self, id: NodeId) {
+        if let Some(parent) = self.nodes[id].parent.take() {
+            let name = self.nodes[id].name.clone();
+            if self.nodes[parent].children.get(&name) == Some(&id) {
+                self.nodes[parent].children.remove(&name);
+            }
+        }
+    }
+
+    /// Whether `id` still hangs from the root (through its parents).
+    pub(crate) fn is_attached(&self, id: NodeId) -> bool {
+        let mut cur = id;
+        loop {
+            if cur == 0 {
+                return true;
+            }
+            match self.nodes[cur].parent {
+                Some(parent) => cur = parent,
+                None => return false,
+            }
+        }
     }
 
     /// Whether every edge that resolves to `found` (the package `name` there) would accept
