@@ -8,6 +8,7 @@
 //                     [--bandwidth-mbps 0] [--work-root $TMPDIR/utoo-bench]
 //                     [--no-floors] [--no-readme] [--data bench/data] [--quiet-wait-s 30]
 //                     [--tag NAME]   (results saved as <project>@NAME, e.g. a run on tmpfs)
+//                     [--baseline BINARY]  (another utoo build, measured as `utoo-base`)
 //
 // Before each sample the runner waits (up to --quiet-wait-s) for the machine to go idle, and
 // records the CPU that other processes used during the sample (backgroundCpuS).
@@ -183,6 +184,10 @@ async function main() {
     quietWaitS: args.quietWaitS === undefined ? 30 : Number(args.quietWaitS),
   }
   const tools = installers.toolPaths()
+  if (typeof args.baseline === 'string') {
+    tools['utoo-base'] = path.resolve(args.baseline)
+    if (!opts.installers.includes('utoo-base')) opts.installers.push('utoo-base')
+  }
   for (const i of opts.installers) {
     if (!tools[i]) throw new Error(`unknown installer ${i} (have ${Object.keys(tools).join(', ')})`)
     if (!fs.existsSync(tools[i])) throw new Error(`${i} is missing (${tools[i]}): run node bench/setup.js`)

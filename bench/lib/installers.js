@@ -48,12 +48,16 @@ const COMMANDS = {
     noop: ['install'],
   },
 }
+// `--baseline <binary>`: another utoo build (an older commit), run exactly as utoo is, so a
+// change is measured side by side with what it replaces.
+COMMANDS['utoo-base'] = COMMANDS.utoo
 
 const LOCKFILES = {
   npm: ['package-lock.json'],
   pnpm: ['pnpm-lock.yaml'],
   bun: ['bun.lock', 'bun.lockb'],
   utoo: ['package-lock.json'],
+  'utoo-base': ['package-lock.json'],
 }
 
 function toolPaths(toolsDir = TOOLS_DIR) {
@@ -126,8 +130,9 @@ function commandFor(installer, kind, { registry, cacheDir, userconfig, tools = t
         env,
       }
     case 'utoo':
+    case 'utoo-base':
       return {
-        file: tools.utoo,
+        file: tools[installer],
         args: [...sub, '--registry', registry, '--cache-dir', path.join(cacheDir, 'utoo'), '--ignore-scripts', '--reporter', utooReporter],
         env,
       }
@@ -151,6 +156,7 @@ function versions(tools = toolPaths()) {
   out.bun = fs.existsSync(tools.bun) ? run(tools.bun, ['--version']) : null
   const utoo = fs.existsSync(tools.utoo) ? run(tools.utoo, ['--version']) : null
   out.utoo = utoo ? `${utoo.replace(/^utoo\s*/, '')} (native release)` : null
+  if (tools['utoo-base']) out['utoo-base'] = `baseline ${tools['utoo-base']}`
   return out
 }
 

@@ -6,7 +6,7 @@ const path = require('node:path')
 
 const RESULTS_DIR = path.join(__dirname, '..', 'results')
 const README = path.join(__dirname, '..', 'README.md')
-const PEERS_ORDER = ['utoo', 'bun', 'pnpm', 'npm']
+const PEERS_ORDER = ['utoo', 'utoo-base', 'bun', 'pnpm', 'npm']
 
 function median(xs) {
   const a = xs.filter((x) => typeof x === 'number' && !Number.isNaN(x)).sort((x, y) => x - y)
