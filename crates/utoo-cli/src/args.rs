@@ -82,10 +82,20 @@ pub struct GlobalArgs {
     /// How to show progress.
     #[arg(long, global = true, value_enum, default_value_t = ReporterKind::Auto)]
     pub reporter: ReporterKind,
-    /// Machine-readable output: `--reporter ndjson` (events, then the summary or the error,
-    /// one JSON object per line on stdout).
+    /// Machine-readable output, as npm's `--json`: one JSON object on stdout (the summary,
+    /// or `{ "error": ... }`), nothing else there. `--reporter ndjson` streams the events too.
     #[arg(long, global = true, conflicts_with = "reporter")]
     pub json: bool,
+    /// Print nothing but errors (npm's `--silent`, `--loglevel silent`).
+    #[arg(short = 's', long, global = true, conflicts_with_all = ["reporter", "verbose"])]
+    pub silent: bool,
+    /// One line per step, and the engine's own log (npm's `--verbose`).
+    #[arg(long, global = true, conflicts_with = "reporter")]
+    pub verbose: bool,
+    /// npm's log levels: `silent` is --silent; `verbose`, `silly`: --verbose; the others
+    /// change nothing.
+    #[arg(long, global = true, value_name = "LEVEL", value_parser = ["silent", "error", "warn", "notice", "http", "timing", "info", "verbose", "silly"])]
+    pub loglevel: Option<String>,
 }
 
 impl GlobalArgs {

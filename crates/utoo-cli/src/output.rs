@@ -23,11 +23,12 @@ fn npm_spellings(argv: Vec<String>) -> impl Iterator<Item = String> {
 /// Runs the command line `argv` (program name first) and returns the exit code:
 /// 0 success, 1 the install failed, 2 the arguments were wrong.
 pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
-    init_logging();
     let (cli, cwd) = match parse(argv) {
         Ok(parsed) => parsed,
         Err(code) => return code,
     };
+    let level = Level::of(&cli);
+    init_logging(level == Level::Verbose);
     // Read-only commands touch neither the engine's options nor the network.
     if let Some(code) = crate::inspect::run(cli.command.as_ref(), &cwd) {
         return code;
@@ -39,10 +40,12 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
     if let Some(review) = crate::review::request(cli.command.as_ref()) {
         return crate::review::run(options, review, cli.global.json).await;
     }
-    let kind = if cli.global.json {
-        ReporterKind::Ndjson
-    } else {
-        reporter_kind(cli.global.reporter)
+    let json = cli.global.json;
+    let kind = match level {
+        _ if json => ReporterKind::Silent,
+        Level::Silent => ReporterKind::Silent,
+        Level::Verbose => ReporterKind::Plain,
+        Level::Normal => reporter_kind(cli.global.reporter),
     };
     let bar = (kind == ReporterKind::Bar).then(|| Arc::new(BarReporter::new()));
     options.reporter = match (kind, &bar) {
@@ -71,6 +74,23 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
         bar.finish();
     }
     match result {
+        Ok(summary) if json => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&summary).unwrap_or_default()
+            );
+            0
+        }
+        Err(error) if json => {
+            let value = error_json(&error);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "error": value["error"] }))
+                    .unwrap_or_default()
+            );
+            eprintln!("{}", describe_error(&error));
+            1
+        }
         Ok(summary) => {
             match kind {
                 ReporterKind::Ndjson => println!(
@@ -258,10 +278,38 @@ pub(crate) fn error_json(error: &InstallError) -> serde_json::Value {
     })
 }
 
-fn init_logging() {
-    // UTOO_LOG=debug (tracing's env-filter syntax) turns on engine logs on stderr.
-    let Ok(filter) = std::env::var("UTOO_LOG") else {
-        return;
+/// How much the run says, from `--silent`, `--verbose` and `--loglevel`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Silent,
+    Normal,
+    Verbose,
+}
+
+impl Level {
+    fn of(cli: &Cli) -> Level {
+        match (
+            cli.global.silent,
+            cli.global.verbose,
+            cli.global.loglevel.as_deref(),
+        ) {
+            (true, _, _) | (_, _, Some("silent")) => Level::Silent,
+            (_, true, _) | (_, _, Some("verbose" | "silly")) => Level::Verbose,
+            _ => Level::Normal,
+        }
+    }
+}
+
+fn init_logging(verbose: bool) {
+    // UTOO_LOG=debug (tracing's env-filter syntax) turns on engine logs on stderr; --verbose
+    // is UTOO_LOG=debug unless UTOO_LOG says otherwise.
+    let filter = match std::env::var("UTOO_LOG") {
+        Ok(filter) => filter,
+        Err(_) if verbose => {
+            "info,utoo_install=debug,utoo_registry=debug,utoo_cache=debug,utoo_resolver=debug"
+                .to_owned()
+        }
+        Err(_) => return,
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))

@@ -161,16 +161,46 @@ async fn snapshot_peer_conflict() {
     assert_snapshot!(ctx.render_output(&utoo(&ctx, &["install"])));
 }
 
-/// With `--json` (`--reporter ndjson`) the failure is the stream's last line, as the summary
-/// would be.
+/// With `--reporter ndjson` the failure is the stream's last line, as the summary would be.
 #[tokio::test(flavor = "multi_thread")]
 async fn snapshot_ndjson_error() {
     let ctx = TestContext::new(&packages(), json!({"dependencies": {"nope": "1.0.0"}})).await;
-    let mut output = utoo(&ctx, &["install", "--json"]);
+    let mut output = utoo(&ctx, &["install", "--reporter", "ndjson"]);
     let stdout = String::from_utf8(output.stdout).unwrap();
     let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     output.stdout = (serde_json::to_string_pretty(&last).unwrap() + "\n").into_bytes();
     assert_snapshot!(ctx.render_output(&output));
+}
+
+/// `--json` is npm's: one JSON object on stdout and nothing else, the summary or `{ error }`;
+/// `--silent` prints nothing on success; `--verbose` prints a line per step.
+#[tokio::test(flavor = "multi_thread")]
+async fn json_silent_and_verbose() {
+    let ctx = TestContext::new(&packages(), json!({"dependencies": {"nope": "1.0.0"}})).await;
+    let failed = utoo(&ctx, &["install", "--json"]);
+    assert_eq!(failed.status.code(), Some(1));
+    let error: serde_json::Value = serde_json::from_slice(&failed.stdout).expect("one JSON object");
+    assert_eq!(error["error"]["code"], "E404", "{error}");
+    ctx.write_package_json(json!({"dependencies": {"dep": "^1"}}));
+    let ok = utoo(&ctx, &["install", "--json"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", ctx.render_output(&ok));
+    let summary: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("one JSON object");
+    assert!(summary["packages"].as_u64().unwrap() >= 1, "{summary}");
+    std::fs::remove_dir_all(ctx.root().join("node_modules")).unwrap();
+    let silent = utoo(&ctx, &["install", "--silent"]);
+    assert_eq!(silent.status.code(), Some(0));
+    assert!(
+        silent.stdout.is_empty() && silent.stderr.is_empty(),
+        "{}",
+        ctx.render_output(&silent)
+    );
+    std::fs::remove_dir_all(ctx.root().join("node_modules")).unwrap();
+    let verbose = utoo(&ctx, &["install", "--verbose"]);
+    let stderr = String::from_utf8_lossy(&verbose.stderr);
+    assert!(
+        stderr.contains("resolve done") && stderr.contains("added"),
+        "{stderr}"
+    );
 }
 
 /// An absent `--legacy-peer-deps` leaves the project's `.npmrc` in force; a given
