@@ -73,6 +73,16 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
     if let Some(bar) = &bar {
         bar.finish();
     }
+    report(result, kind, json, rebuilding)
+}
+
+/// Prints the outcome in the shape the flags asked for; returns the exit code.
+fn report(
+    result: Result<InstallSummary, InstallError>,
+    kind: ReporterKind,
+    json: bool,
+    rebuilding: bool,
+) -> i32 {
     match result {
         Ok(summary) if json => {
             println!(
