@@ -3,32 +3,20 @@
 // its replacement by the native executable).
 
 const assert = require('node:assert/strict')
-const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 const { test, before, after } = require('node:test')
 
 const { startRegistry, pkg } = require('./helpers/registry')
 const { makeProject, readJson } = require('./helpers/project')
+const { utoo } = require('./helpers/cli')
 
-const BIN = path.join(__dirname, '..', 'bin', 'utoo.js')
 let registry
 before(async () => {
   registry = await startRegistry([pkg('left-pad', '1.2.0'), pkg('left-pad', '1.3.0')])
 })
 after(() => registry.close())
 
-// Asynchronous on purpose: the fixture registry lives in this process and must keep serving.
-function utoo(cwd, args) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: '1' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('close', (status) => resolve({ status, stdout, stderr }))
-  })
-}
 
 test('--help, --version and usage errors', async () => {
   const help = await utoo(__dirname, ['--help'])

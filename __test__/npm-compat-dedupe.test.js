@@ -4,7 +4,6 @@
 // `npm ls --all` clean on utoo's tree, and package.json untouched.
 
 const assert = require('node:assert/strict')
-const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 const { test, before, after } = require('node:test')
@@ -14,8 +13,8 @@ require('./helpers/isolate-config')
 const { install } = require('..')
 const { startRegistry, pkg } = require('./helpers/registry')
 const { NPMS, assertNpmsInstalled, makeTree, npmRun, entries, lockText } = require('./helpers/npm-compat')
+const { utoo } = require('./helpers/cli')
 
-const BIN = path.join(__dirname, '..', 'bin', 'utoo.js')
 
 let registry
 before(async () => {
@@ -32,15 +31,6 @@ before(async () => {
 })
 after(() => registry.close())
 
-function utoo(cwd, args) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: '1' } })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (out += d))
-    child.on('close', (status) => resolve({ status, out }))
-  })
-}
 
 // First installed with `shared` pinned at the root beside `first`, whose packages need more
 // and nest their own copy; then the pin dropped for `loose`, which the root's copy serves, so

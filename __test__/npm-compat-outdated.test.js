@@ -3,7 +3,6 @@
 // table and --json), with --all, with names, and the same exit code.
 
 const assert = require('node:assert/strict')
-const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 const { test, before, after } = require('node:test')
@@ -13,8 +12,8 @@ require('./helpers/isolate-config')
 const { install } = require('..')
 const { startRegistry, pkg } = require('./helpers/registry')
 const { NPMS, assertNpmsInstalled, makeTree, npmRun } = require('./helpers/npm-compat')
+const { utoo } = require('./helpers/cli')
 
-const BIN = path.join(__dirname, '..', 'bin', 'utoo.js')
 
 let registry
 before(async () => {
@@ -35,16 +34,6 @@ before(async () => {
 })
 after(() => registry.close())
 
-function utoo(cwd, args) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: '1' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('close', (status) => resolve({ status, stdout, stderr, out: `${stdout}${stderr}` }))
-  })
-}
 
 test('outdated: the same table, JSON and exit code as npm 11 and npm 12', async (t) => {
   // Installed at old versions, then package.json widened, so current < wanted < latest; one

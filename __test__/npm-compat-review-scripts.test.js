@@ -5,7 +5,6 @@
 // can review scripts with either tool.
 
 const assert = require('node:assert/strict')
-const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 const { test, before, after } = require('node:test')
@@ -15,8 +14,8 @@ require('./helpers/isolate-config')
 const { install } = require('..')
 const { startRegistry, pkg } = require('./helpers/registry')
 const { NPMS, assertNpmsInstalled, makeTree, npmRun } = require('./helpers/npm-compat')
+const { utoo } = require('./helpers/cli')
 
-const BIN = path.join(__dirname, '..', 'bin', 'utoo.js')
 const npm12 = NPMS.find((n) => n.label === 'npm 12')
 const hook = { postinstall: 'node -e 0' }
 
@@ -34,16 +33,6 @@ before(async () => {
 })
 after(() => registry.close())
 
-function utoo(cwd, args) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: '1' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('close', (status) => resolve({ status, stdout, stderr, out: `${stdout}${stderr}` }))
-  })
-}
 
 // npm lists packages in the order it walked node_modules (readdir order, which differs between
 // filesystems), so both outputs are compared in a sorted form.

@@ -57,15 +57,18 @@ function makeTree(files, setup) {
 }
 
 // Only flags both npm 11 and npm 12 know (npm 12 rejects unknown ones on its command line).
-const npmFlags = (registry, project) => [
+const npmFlags = (registry, project, scripts) => [
   '--registry', registry.url, '--cache', path.join(project.dir, '.npm-cache'),
-  '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error',
+  '--no-audit', '--no-fund', ...(scripts ? [] : ['--ignore-scripts']), '--loglevel=error',
 ]
 
-/** Runs one of NPMS with `args` in `project` (or `cwd` under it) against `registry`. */
+/**
+ * Runs one of NPMS with `args` in `project` (or `cwd` under it) against `registry`; scripts
+ * stay off unless `scripts: true`.
+ */
 function npmRun(npm, args, project, registry, options = {}) {
   const cwd = options.cwd ? path.join(project.dir, options.cwd) : project.dir
-  return run(process.execPath, [npm.cli, ...args, ...npmFlags(registry, project)], cwd, options.env)
+  return run(process.execPath, [npm.cli, ...args, ...npmFlags(registry, project, options.scripts)], cwd, options.env)
 }
 
 const lockPath = (project) => path.join(project.dir, 'package-lock.json')

@@ -28,11 +28,15 @@ pub enum WarningCode {
     /// A `workspaces` pattern of package.json matches no folder with a package.json.
     #[serde(rename = "EWORKSPACEEMPTY")]
     WorkspaceGlobEmpty,
+    /// An `allowScripts` / `allow-scripts` entry npm 12 ignores: a semver range, a dist-tag,
+    /// an alias or a key that does not parse.
+    #[serde(rename = "EALLOWSCRIPTSENTRY")]
+    AllowScriptsEntryIgnored,
 }
 
 impl WarningCode {
     /// Every code, for front ends that list them and for tests.
-    pub const ALL: [WarningCode; 8] = [
+    pub const ALL: [WarningCode; 9] = [
         WarningCode::Deprecated,
         WarningCode::BadEngine,
         WarningCode::PeerConflict,
@@ -41,6 +45,7 @@ impl WarningCode {
         WarningCode::ProjectLocked,
         WarningCode::ScriptsNotRun,
         WarningCode::WorkspaceGlobEmpty,
+        WarningCode::AllowScriptsEntryIgnored,
     ];
 
     /// The code as npm spells it.
@@ -54,6 +59,7 @@ impl WarningCode {
             WarningCode::ProjectLocked => "ELOCKED",
             WarningCode::ScriptsNotRun => "ESCRIPTSNOTRUN",
             WarningCode::WorkspaceGlobEmpty => "EWORKSPACEEMPTY",
+            WarningCode::AllowScriptsEntryIgnored => "EALLOWSCRIPTSENTRY",
         }
     }
 }

@@ -32,43 +32,72 @@ pub(crate) enum Verdict {
     Unreviewed,
 }
 
-/// One `allowScripts` key: a name, and optionally the versions it is pinned to.
+/// One `allowScripts` key: a name, and optionally the exact versions it is pinned to.
 struct Rule {
     name: String,
-    range: Option<Range>,
-    /// The key had a version part that is not a range: it matches no version.
-    unparsable: bool,
+    /// `None`: every version (a bare name, `name@*`).
+    versions: Option<Range>,
     allow: bool,
 }
 
+/// Why npm 12 ignores a key (it warns and drops it).
+const RANGES_REFUSED: &str =
+    "semver ranges (^, ~, >=, <) are not allowed; use exact versions joined by \"||\" instead";
+
 impl Rule {
-    fn parse(key: &str, allow: bool) -> Rule {
+    /// The rule for `key`, or why npm 12 ignores it: only a bare name, `name@*`, or exact
+    /// versions joined by `||` count (a range would allow versions nobody reviewed; a
+    /// dist-tag cannot be checked; an alias names no real package).
+    fn parse(key: &str, allow: bool) -> Result<Rule, String> {
         let key = key.trim();
         // `@scope/name@1.2.3`: the version part follows the last `@` that is not the first
         // character.
         let split = key.rfind('@').filter(|i| *i > 0);
         let (name, version) = match split {
-            Some(i) => (&key[..i], Some(key[i + 1..].trim())),
-            None => (key, None),
+            Some(i) => (&key[..i], key[i + 1..].trim()),
+            None => (key, ""),
         };
-        let range = version.filter(|v| !v.is_empty()).map(Range::parse);
-        Rule {
-            name: name.to_owned(),
-            unparsable: matches!(range, Some(Err(_))),
-            range: range.and_then(Result::ok),
-            allow,
+        if name.is_empty() {
+            return Err(format!("ignoring unparseable entry \"{key}\""));
+        }
+        if version.is_empty() || version == "*" {
+            return Ok(Rule {
+                name: name.to_owned(),
+                versions: None,
+                allow,
+            });
+        }
+        if version.starts_with("npm:") {
+            return Err(format!(
+                "ignoring \"{key}\": an alias matches no package; name the real one"
+            ));
+        }
+        let exact = version
+            .split("||")
+            .all(|part| Version::parse(part.trim()).is_ok());
+        match Range::parse(version) {
+            Ok(range) if exact => Ok(Rule {
+                name: name.to_owned(),
+                versions: Some(range),
+                allow,
+            }),
+            Ok(_) => Err(format!("ignoring \"{key}\": {RANGES_REFUSED}")),
+            Err(_) => Err(format!(
+                "ignoring \"{key}\": dist-tags and other specs are not allowed; use exact versions joined by \"||\", or the bare package name"
+            )),
         }
     }
 
     fn matches(&self, name: &str, version: Option<&Version>) -> bool {
-        if self.name != name || self.unparsable {
+        if self.name != name {
             return false;
         }
-        match (&self.range, version) {
+        match (&self.versions, version) {
             (None, _) => true,
             (Some(range), Some(v)) => range.satisfies(v),
-            // No verifiable version (no registry `resolved`): npm never matches a pin.
-            (Some(_), None) => false,
+            // No verifiable version (no registry `resolved`): a pinned deny still blocks, a
+            // pinned allow is refused (npm fails closed).
+            (Some(_), None) => !self.allow,
         }
     }
 }
@@ -77,10 +106,13 @@ impl Rule {
 pub(crate) struct ScriptPolicy {
     rules: Vec<Rule>,
     allow_all: bool,
+    /// The entries npm 12 drops, with why.
+    pub(crate) ignored: Vec<String>,
 }
 
 impl ScriptPolicy {
-    /// package.json's `allowScripts` plus the `allow-scripts` config list.
+    /// package.json's `allowScripts`, or when it has none the `allow-scripts` config list:
+    /// npm 12 takes the first layer that says anything, whole.
     pub(crate) fn new(allow_scripts: &BTreeMap<String, bool>, settings: &Settings) -> ScriptPolicy {
         ScriptPolicy::of(
             allow_scripts,
@@ -94,12 +126,27 @@ impl ScriptPolicy {
         allowed: &[String],
         allow_all: bool,
     ) -> ScriptPolicy {
-        let mut rules: Vec<Rule> = allow_scripts
-            .iter()
-            .map(|(key, allow)| Rule::parse(key, *allow))
-            .collect();
-        rules.extend(allowed.iter().map(|k| Rule::parse(k, true)));
-        ScriptPolicy { rules, allow_all }
+        let entries: Vec<(&str, bool)> = if allow_scripts.is_empty() {
+            allowed.iter().map(|k| (k.as_str(), true)).collect()
+        } else {
+            allow_scripts
+                .iter()
+                .map(|(k, v)| (k.as_str(), *v))
+                .collect()
+        };
+        let mut rules = Vec::new();
+        let mut ignored = Vec::new();
+        for (key, allow) in entries {
+            match Rule::parse(key, allow) {
+                Ok(rule) => rules.push(rule),
+                Err(why) => ignored.push(why),
+            }
+        }
+        ScriptPolicy {
+            rules,
+            allow_all,
+            ignored,
+        }
     }
 
     /// The verdict for the package at `path`. Identity is the lockfile's: the real name
@@ -173,7 +220,11 @@ mod tests {
         let p = |pairs: &[(&str, bool)]| policy(pairs, false).verdict("node_modules/sharp", &sharp);
         assert_eq!(p(&[("sharp", true)]), Verdict::Allowed);
         assert_eq!(p(&[("sharp@0.33.5", true)]), Verdict::Allowed);
-        assert_eq!(p(&[("sharp@^0.33.0", true)]), Verdict::Allowed);
+        // npm 12 refuses ranges (they would allow versions nobody reviewed) and tags.
+        assert_eq!(p(&[("sharp@^0.33.0", true)]), Verdict::Unreviewed);
+        assert_eq!(p(&[("sharp@latest", true)]), Verdict::Unreviewed);
+        assert_eq!(p(&[("sharp@0.33.4 || 0.33.5", true)]), Verdict::Allowed);
+        assert_eq!(p(&[("sharp@*", true)]), Verdict::Allowed);
         assert_eq!(p(&[("sharp@0.33.4", true)]), Verdict::Unreviewed);
         assert_eq!(p(&[("other", true)]), Verdict::Unreviewed);
         assert_eq!(
@@ -187,6 +238,35 @@ mod tests {
     }
 
     #[test]
+    fn ignored_entries_say_why_and_package_json_outranks_the_config_list() {
+        let map = [("a@^1".to_owned(), true), ("b@npm:c@1".to_owned(), true)]
+            .into_iter()
+            .collect();
+        let policy = ScriptPolicy::of(&map, &["sharp".to_owned()], false);
+        assert_eq!(policy.ignored.len(), 2, "{:?}", policy.ignored);
+        assert!(policy.ignored[0].contains("semver ranges"));
+        let sharp = entry("sharp", Some(SHARP));
+        // package.json says something, so the config list is not read at all.
+        assert_eq!(
+            policy.verdict("node_modules/sharp", &sharp),
+            Verdict::Unreviewed
+        );
+        let none = BTreeMap::new();
+        let from_config = ScriptPolicy::of(&none, &["sharp".to_owned()], false);
+        assert_eq!(
+            from_config.verdict("node_modules/sharp", &sharp),
+            Verdict::Allowed
+        );
+    }
+
+    #[test]
+    fn an_unverifiable_version_fails_closed() {
+        let git = entry("g", Some("git+ssh://host/g.git#abc"));
+        let deny = policy(&[("g@1.0.0", false)], false);
+        assert_eq!(deny.verdict("node_modules/g", &git), Verdict::Denied);
+    }
+
+    #[test]
     fn pins_need_a_registry_tarball_and_scopes_split_right() {
         let git = entry("g", Some("git+ssh://host/g.git#abc"));
         let pinned = policy(&[("g@1.0.0", true)], false);
@@ -196,7 +276,7 @@ mod tests {
             Verdict::Allowed
         );
         let scoped = entry("@s/x", Some("http://127.0.0.1:1/@s/x/-/x-2.0.0.tgz"));
-        let p = policy(&[("@s/x@2", true)], false);
+        let p = policy(&[("@s/x@2.0.0", true)], false);
         assert_eq!(p.verdict("node_modules/@s/x", &scoped), Verdict::Allowed);
         assert_eq!(version_from_tarball(SHARP, "sharp"), Some("0.33.5"));
     }

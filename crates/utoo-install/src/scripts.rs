@@ -57,6 +57,12 @@ impl DependencyScripts<'_> {
     /// skips denied ones silently).
     fn jobs(&self, ctx: &Context) -> (Vec<(&str, ScriptJob)>, Vec<ScriptsNotRun>) {
         let policy = ScriptPolicy::new(self.allow_scripts, ctx.settings());
+        for why in &policy.ignored {
+            ctx.events.warn(
+                WarningCode::AllowScriptsEntryIgnored,
+                format!("allowScripts: {why}"),
+            );
+        }
         let mut jobs = Vec::new();
         let mut not_run = Vec::new();
         for &path in &self.placed {

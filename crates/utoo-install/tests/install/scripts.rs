@@ -158,16 +158,30 @@ async fn false_wins_over_an_allow_and_is_silent() {
     );
 }
 
+/// The `allow-scripts` config list is the policy when package.json has none; npm 12 takes the
+/// first layer that says anything, whole, so a package.json `allowScripts` hides it.
 #[tokio::test]
-async fn the_allow_scripts_config_list_allows_by_name() {
+async fn the_allow_scripts_config_list_is_read_only_without_a_package_json_policy() {
+    let p = scripted_project(Value::Null).await;
+    std::fs::write(p.root().join(".npmrc"), "allow-scripts=app-dep,base-dep\n").unwrap();
+    let summary = p.install().await.unwrap();
+    assert!(
+        summary.scripts_not_run.is_empty(),
+        "{:?}",
+        summary.scripts_not_run
+    );
+    assert!(order_log(&p).contains("app-dep"), "{}", order_log(&p));
+
     let p = scripted_project(json!({"base-dep": false})).await;
     std::fs::write(p.root().join(".npmrc"), "allow-scripts=app-dep,base-dep\n").unwrap();
     let summary = p.install().await.unwrap();
-    // The config list allows both; package.json's `false` still wins for base-dep.
-    assert_eq!(order_log(&p), "app-dep\nroot\n");
+    assert_eq!(order_log(&p), "root\n");
     assert_eq!(
         summary.scripts_not_run,
-        [not_run("base-dep@1.0.0", "install", true)]
+        [
+            not_run("app-dep@1.0.0", "postinstall", false),
+            not_run("base-dep@1.0.0", "install", true)
+        ]
     );
 }
 
