@@ -163,12 +163,25 @@ impl Node<'_> {
     fn name_key(&self) -> String {
         match self.entry.resolved.as_deref() {
             Some(r) if r.starts_with("file:") => r.to_owned(),
+            Some(r) if r.starts_with("git") => {
+                hosted_shortcut(r).unwrap_or_else(|| self.name.to_owned())
+            }
             _ => self.name.to_owned(),
         }
     }
 
-    /// npm's pinned key, when the version is trusted (a registry tarball URL).
+    /// npm's pinned key, when the version is trusted (a registry tarball URL; for a hosted
+    /// git dependency its shortcut and commit).
     fn versioned_key(&self) -> Option<String> {
+        if let Some(resolved) = self
+            .entry
+            .resolved
+            .as_deref()
+            .filter(|r| r.starts_with("git"))
+        {
+            let (_, sha) = resolved.split_once('#')?;
+            return Some(format!("{}#{sha}", hosted_shortcut(resolved)?));
+        }
         self.version.as_ref().map(|v| format!("{}@{v}", self.name))
     }
 
@@ -187,11 +200,33 @@ impl Node<'_> {
     /// Whether policy key `key` names this package, whatever its version part (npm's
     /// `keyTargetsNode`).
     fn targeted_by(&self, key: &str) -> bool {
-        if key.starts_with("file:") {
-            return self.entry.resolved.as_deref() == Some(key);
+        let resolved = self.entry.resolved.as_deref().unwrap_or_default();
+        if let Some(source) = crate::script_policy::source_key(key) {
+            let base = resolved.split('#').next().unwrap_or(resolved);
+            return source == base || source.strip_prefix("file:") == Some(resolved);
         }
-        split_key(key).0 == self.name
+        split_key(key).0 == self.name && !resolved.starts_with("git")
     }
+}
+
+/// `github:user/repo` for a hosted repository's locked `git+ssh://git@github.com/user/repo.git#…`
+/// (hosted-git-info's shortcut, the key npm writes).
+fn hosted_shortcut(resolved: &str) -> Option<String> {
+    let base = resolved.split('#').next()?;
+    let rest = base.strip_prefix("git+ssh://git@")?;
+    let (domain, path) = rest.split_once('/')?;
+    let host = [
+        ("github.com", "github"),
+        ("gitlab.com", "gitlab"),
+        ("bitbucket.org", "bitbucket"),
+    ]
+    .iter()
+    .find(|(d, _)| *d == domain)?
+    .1;
+    Some(format!(
+        "{host}:{}",
+        path.strip_suffix(".git").unwrap_or(path)
+    ))
 }
 
 /// Every dependency folder (not the project, a link, or a bundled copy), with its scripts.
@@ -396,5 +431,10 @@ mod tests {
         assert!(!is_single_pin("sharp"));
         assert!(is_name_only("sharp") && is_name_only("sharp@*"));
         assert!(!is_name_only("sharp@1"));
+        assert_eq!(
+            hosted_shortcut("git+ssh://git@github.com/u/r.git#0a1b").as_deref(),
+            Some("github:u/r")
+        );
+        assert_eq!(hosted_shortcut("git+https://example.invalid/r.git#0a1b"), None);
     }
 }

@@ -32,12 +32,64 @@ pub(crate) enum Verdict {
     Unreviewed,
 }
 
-/// One `allowScripts` key: a name, and optionally the exact versions it is pinned to.
+/// One `allowScripts` key: a registry name (optionally pinned to exact versions), or the
+/// source of a git, tarball-URL or `file:` dependency.
 struct Rule {
-    name: String,
-    /// `None`: every version (a bare name, `name@*`).
-    versions: Option<Range>,
+    target: Target,
     allow: bool,
+}
+
+enum Target {
+    Registry {
+        name: String,
+        /// `None`: every version (a bare name, `name@*`).
+        versions: Option<Range>,
+    },
+    /// A git repository (its `resolved` before `#`, as npm locks it), a tarball URL or a
+    /// `file:` spec: matched against the lockfile's `resolved`, never by name.
+    Source(String),
+}
+
+/// Where an installed package came from, as the policy tells them apart.
+enum Origin<'a> {
+    /// A registry tarball (`version`: from its URL; `None` without a `resolved`).
+    Registry(Option<Version>),
+    /// Anything else, by its `resolved` (git without `#<sha>`).
+    Source(&'a str),
+}
+
+fn origin<'a>(entry: &'a LockEntry, name: &str) -> Origin<'a> {
+    let Some(resolved) = entry.resolved.as_deref() else {
+        return Origin::Registry(None);
+    };
+    if resolved.starts_with("git") {
+        return Origin::Source(resolved.split('#').next().unwrap_or(resolved));
+    }
+    match trusted_version(entry, name) {
+        Some(version) => Origin::Registry(Some(version)),
+        None => Origin::Source(resolved),
+    }
+}
+
+/// The source a key names, when it names one (`github:u/r`, `u/r`, a git or tarball URL,
+/// `file:`); `None` for a registry key.
+pub(crate) fn source_key(key: &str) -> Option<String> {
+    let looks_like_source = key.contains("://")
+        || ["git+", "github:", "gitlab:", "bitbucket:", "file:"]
+            .iter()
+            .any(|p| key.starts_with(p))
+        || (key.contains('/') && !key.starts_with('@'));
+    if !looks_like_source {
+        return None;
+    }
+    match utoo_manifest::Spec::parse("allow-scripts-key", key).ok()? {
+        utoo_manifest::Spec::Git(git) => Some(git.resolved_base),
+        utoo_manifest::Spec::Remote { url } => Some(url),
+        utoo_manifest::Spec::File { path } | utoo_manifest::Spec::Directory { path } => {
+            Some(format!("file:{path}"))
+        }
+        _ => None,
+    }
 }
 
 /// Why npm 12 ignores a key (it warns and drops it).
@@ -50,6 +102,12 @@ impl Rule {
     /// dist-tag cannot be checked; an alias names no real package).
     fn parse(key: &str, allow: bool) -> Result<Rule, String> {
         let key = key.trim();
+        if let Some(source) = source_key(key) {
+            return Ok(Rule {
+                target: Target::Source(source),
+                allow,
+            });
+        }
         // `@scope/name@1.2.3`: the version part follows the last `@` that is not the first
         // character.
         let split = key.rfind('@').filter(|i| *i > 0);
@@ -62,8 +120,10 @@ impl Rule {
         }
         if version.is_empty() || version == "*" {
             return Ok(Rule {
-                name: name.to_owned(),
-                versions: None,
+                target: Target::Registry {
+                    name: name.to_owned(),
+                    versions: None,
+                },
                 allow,
             });
         }
@@ -77,8 +137,10 @@ impl Rule {
             .all(|part| Version::parse(part.trim()).is_ok());
         match Range::parse(version) {
             Ok(range) if exact => Ok(Rule {
-                name: name.to_owned(),
-                versions: Some(range),
+                target: Target::Registry {
+                    name: name.to_owned(),
+                    versions: Some(range),
+                },
                 allow,
             }),
             Ok(_) => Err(format!("ignoring \"{key}\": {RANGES_REFUSED}")),
@@ -88,16 +150,24 @@ impl Rule {
         }
     }
 
-    fn matches(&self, name: &str, version: Option<&Version>) -> bool {
-        if self.name != name {
-            return false;
-        }
-        match (&self.versions, version) {
-            (None, _) => true,
-            (Some(range), Some(v)) => range.satisfies(v),
-            // No verifiable version (no registry `resolved`): a pinned deny still blocks, a
-            // pinned allow is refused (npm fails closed).
-            (Some(_), None) => !self.allow,
+    /// npm 12's matchRegistry / matchGit / matchRemote: a registry key only ever names a
+    /// registry package (a git or tarball dependency of the same name does not count).
+    fn matches(&self, name: &str, origin: &Origin<'_>) -> bool {
+        match (&self.target, origin) {
+            (Target::Registry { name: n, versions }, Origin::Registry(version)) => {
+                n == name
+                    && match (versions, version) {
+                        (None, _) => true,
+                        (Some(range), Some(v)) => range.satisfies(v),
+                        // No verifiable version (no registry `resolved`): a pinned deny still
+                        // blocks, a pinned allow is refused (npm fails closed).
+                        (Some(_), None) => !self.allow,
+                    }
+            }
+            (Target::Source(source), Origin::Source(resolved)) => {
+                source == resolved || source.strip_prefix("file:") == Some(resolved)
+            }
+            _ => false,
         }
     }
 }
@@ -157,12 +227,8 @@ impl ScriptPolicy {
             return Verdict::Allowed;
         }
         let name = entry.package_name(path);
-        let version = trusted_version(entry, name);
-        let matching = || {
-            self.rules
-                .iter()
-                .filter(|r| r.matches(name, version.as_ref()))
-        };
+        let origin = origin(entry, name);
+        let matching = || self.rules.iter().filter(|r| r.matches(name, &origin));
         if matching().any(|r| !r.allow) {
             Verdict::Denied
         } else if matching().any(|r| r.allow) {
@@ -261,9 +327,33 @@ mod tests {
 
     #[test]
     fn an_unverifiable_version_fails_closed() {
-        let git = entry("g", Some("git+ssh://host/g.git#abc"));
+        // A registry package locked without `resolved` (omit-lockfile-registry-resolved).
+        let bare = entry("g", None);
         let deny = policy(&[("g@1.0.0", false)], false);
-        assert_eq!(deny.verdict("node_modules/g", &git), Verdict::Denied);
+        assert_eq!(deny.verdict("node_modules/g", &bare), Verdict::Denied);
+        let allow = policy(&[("g@1.0.0", true)], false);
+        assert_eq!(allow.verdict("node_modules/g", &bare), Verdict::Unreviewed);
+    }
+
+    #[test]
+    fn git_and_tarball_dependencies_match_their_source_never_a_bare_name() {
+        let git = entry("g", Some("git+ssh://git@github.com/u/g.git#0123abc"));
+        let by_name = policy(&[("g", true)], false);
+        assert_eq!(by_name.verdict("node_modules/g", &git), Verdict::Unreviewed);
+        for key in ["github:u/g", "u/g", "git+https://github.com/u/g.git"] {
+            let p = policy(&[(key, true)], false);
+            assert_eq!(p.verdict("node_modules/g", &git), Verdict::Allowed, "{key}");
+        }
+        let url = "https://127.0.0.1:1/files/r.tgz";
+        let remote = entry("r", Some(url));
+        assert_eq!(
+            policy(&[("r", true)], false).verdict("node_modules/r", &remote),
+            Verdict::Unreviewed
+        );
+        assert_eq!(
+            policy(&[(url, true)], false).verdict("node_modules/r", &remote),
+            Verdict::Allowed
+        );
     }
 
     #[test]
@@ -271,10 +361,6 @@ mod tests {
         let git = entry("g", Some("git+ssh://host/g.git#abc"));
         let pinned = policy(&[("g@1.0.0", true)], false);
         assert_eq!(pinned.verdict("node_modules/g", &git), Verdict::Unreviewed);
-        assert_eq!(
-            policy(&[("g", true)], false).verdict("node_modules/g", &git),
-            Verdict::Allowed
-        );
         let scoped = entry("@s/x", Some("http://127.0.0.1:1/@s/x/-/x-2.0.0.tgz"));
         let p = policy(&[("@s/x@2.0.0", true)], false);
         assert_eq!(p.verdict("node_modules/@s/x", &scoped), Verdict::Allowed);
