@@ -450,3 +450,16 @@ async fn allow_remote_as_a_flag_as_npm_12_spells_it() {
         Some(2)
     );
 }
+
+/// A misspelt flag or command exits 2 and names the closest one.
+#[tokio::test(flavor = "multi_thread")]
+async fn typos_exit_2_with_the_closest_spelling() {
+    let ctx = TestContext::new(&packages(), json!({})).await;
+    let flag = utoo(&ctx, &["install", "--legacy-peer-dep"]);
+    assert_eq!(flag.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&flag.stderr)
+        .contains("similar argument exists: '--legacy-peer-deps'"));
+    let command = utoo(&ctx, &["outdatd"]);
+    assert_eq!(command.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&command.stderr).contains("'outdated'"));
+}

@@ -435,6 +435,9 @@ mod tests {
             hosted_shortcut("git+ssh://git@github.com/u/r.git#0a1b").as_deref(),
             Some("github:u/r")
         );
-        assert_eq!(hosted_shortcut("git+https://example.invalid/r.git#0a1b"), None);
+        assert_eq!(
+            hosted_shortcut("git+https://example.invalid/r.git#0a1b"),
+            None
+        );
     }
 }
