@@ -10,6 +10,7 @@ mod faults;
 mod incremental;
 mod layout;
 mod lockfile;
+mod network;
 mod scripts;
 mod specs;
 mod workspaces;
