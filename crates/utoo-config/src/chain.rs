@@ -94,6 +94,7 @@ pub struct Config {
     env: BTreeMap<String, String>,
     registry: String,
     settings: Settings,
+    ignored: Vec<String>,
 }
 
 impl Config {
@@ -113,11 +114,25 @@ impl Config {
             user_config,
             Some(sources.project_dir.join(".npmrc")),
         ];
+        let project_npmrc = sources.project_dir.join(".npmrc");
+        let mut ignored = Vec::new();
         for path in files.into_iter().flatten() {
             match std::fs::read_to_string(&path) {
                 Ok(text) => {
                     tracing::debug!(path = %path.display(), "read npmrc");
+                    let trusted = path != project_npmrc;
                     for (k, v) in parse_npmrc(&text, &lookup) {
+                        if !trusted && names_a_destination(&k) {
+                            if let Some(raw) = placeholder_line(&text, &k, &v, &lookup) {
+                                ignored.push(format!(
+                                    "{}: ignored `{raw}`: a project .npmrc may not fill a \
+                                     registry, proxy or credential from the environment; \
+                                     set it in ~/.npmrc or an npm_config_* variable",
+                                    path.display()
+                                ));
+                                continue;
+                            }
+                        }
                         values.insert(normalize_key(&k), v);
                     }
                 }
@@ -156,7 +171,13 @@ impl Config {
             env: env.clone(),
             registry: with_trailing_slash(&registry),
             settings,
+            ignored,
         })
+    }
+
+    /// Project `.npmrc` lines that were ignored, and why (one message each).
+    pub fn ignored(&self) -> &[String] {
+        &self.ignored
     }
 
     /// A merged option by npm's key (`strict-ssl`, `//host/:_authToken`, `@scope:registry`).
@@ -292,6 +313,49 @@ fn origin(url: &str) -> &str {
         .find(['/', '?', '#'])
         .map_or(url.len(), |i| start + i);
     &url[..end]
+}
+
+/// Keys that choose where requests go or what they carry (pnpm's list for
+/// GHSA-3qhv-2rgh-x77r): the registries, the proxies, every `//host/` key and the
+/// credentials and client certificates.
+fn names_a_destination(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.starts_with("//")
+        || key == "registry"
+        || (key.starts_with('@') && key.ends_with(":registry"))
+        || matches!(
+            key.as_str(),
+            "proxy"
+                | "https-proxy"
+                | "http-proxy"
+                | "noproxy"
+                | "_authtoken"
+                | "_auth"
+                | "_password"
+                | "username"
+                | "cert"
+                | "key"
+                | "certfile"
+                | "keyfile"
+        )
+}
+
+// The line of `text` that produced `key = value` through a `${VAR}` placeholder (in its key
+// or its value), as written; `None` when no placeholder went into it.
+fn placeholder_line(
+    text: &str,
+    key: &str,
+    value: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    // A placeholder is whatever expansion would fill: marked, it shows.
+    let marks = |s: &str| expand_env(s, &|_| Some("\u{0}".into())).contains('\0');
+    text.lines().map(str::trim).find_map(|line| {
+        let (k, v) = line.split_once('=')?;
+        let parsed = parse_npmrc(line, env);
+        let hit = parsed.get(key).is_some_and(|parsed| parsed == value);
+        (hit && (marks(k.trim()) || marks(v.trim()))).then(|| line.to_owned())
+    })
 }
 
 fn normalize_key(key: &str) -> String {

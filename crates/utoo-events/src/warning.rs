@@ -28,11 +28,16 @@ pub enum WarningCode {
     /// A `workspaces` pattern of package.json matches no folder with a package.json.
     #[serde(rename = "EWORKSPACEEMPTY")]
     WorkspaceGlobEmpty,
+    /// A project `.npmrc` setting that names a registry, proxy or credential through a
+    /// `${VAR}` placeholder was ignored: the project must not send the environment's
+    /// secrets to a host it chose.
+    #[serde(rename = "ECONFIGIGNORED")]
+    ConfigIgnored,
 }
 
 impl WarningCode {
     /// Every code, for front ends that list them and for tests.
-    pub const ALL: [WarningCode; 8] = [
+    pub const ALL: [WarningCode; 9] = [
         WarningCode::Deprecated,
         WarningCode::BadEngine,
         WarningCode::PeerConflict,
@@ -41,6 +46,7 @@ impl WarningCode {
         WarningCode::ProjectLocked,
         WarningCode::ScriptsNotRun,
         WarningCode::WorkspaceGlobEmpty,
+        WarningCode::ConfigIgnored,
     ];
 
     /// The code as npm spells it.
@@ -54,6 +60,7 @@ impl WarningCode {
             WarningCode::ProjectLocked => "ELOCKED",
             WarningCode::ScriptsNotRun => "ESCRIPTSNOTRUN",
             WarningCode::WorkspaceGlobEmpty => "EWORKSPACEEMPTY",
+            WarningCode::ConfigIgnored => "ECONFIGIGNORED",
         }
     }
 }
