@@ -22,6 +22,17 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    /// An npmrc that is not UTF-8 text: the message names the file, line and column of the
+    /// first bad byte.
+    #[error("`{}:{line}:{column}` is not UTF-8 text", .path.display())]
+    NotText {
+        /// The npmrc.
+        path: PathBuf,
+        /// The line of the first bad byte (from 1).
+        line: usize,
+        /// Its column, in bytes (from 1).
+        column: usize,
+    },
     /// Nothing names a registry and npm could not be asked.
     #[error("no registry is configured and `npm config get registry` gave no answer")]
     NoRegistry,
@@ -117,7 +128,7 @@ impl Config {
         let project_npmrc = sources.project_dir.join(".npmrc");
         let mut ignored = Vec::new();
         for path in files.into_iter().flatten() {
-            match std::fs::read_to_string(&path) {
+            match read_npmrc(&path) {
                 Ok(text) => {
                     tracing::debug!(path = %path.display(), "read npmrc");
                     let trusted = path != project_npmrc;
@@ -136,9 +147,12 @@ impl Config {
                         values.insert(normalize_key(&k), v);
                     }
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {}
-                Err(source) => return Err(ConfigError::Read { path, source }),
+                Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::IsADirectory => {}
+                Err(ReadError::Io(source)) => return Err(ConfigError::Read { path, source }),
+                Err(ReadError::NotText { line, column }) => {
+                    return Err(ConfigError::NotText { path, line, column })
+                }
             }
         }
         for (k, v) in env {
@@ -313,6 +327,24 @@ fn origin(url: &str) -> &str {
         .find(['/', '?', '#'])
         .map_or(url.len(), |i| start + i);
     &url[..end]
+}
+
+enum ReadError {
+    Io(std::io::Error),
+    NotText { line: usize, column: usize },
+}
+
+// An npmrc's text; a byte that is not UTF-8 is reported where it is.
+fn read_npmrc(path: &Path) -> Result<String, ReadError> {
+    let bytes = std::fs::read(path).map_err(ReadError::Io)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        ReadError::NotText {
+            line: 1 + good.iter().filter(|b| **b == b'\n').count(),
+            column: 1 + good.len() - line_start,
+        }
+    })
 }
 
 /// Keys that choose where requests go or what they carry (pnpm's list for
