@@ -2,6 +2,7 @@
 //! Unix only: the layout checks read inodes and modes.
 #![cfg(unix)]
 
+mod bins;
 mod cache;
 mod config;
 mod credentials;
