@@ -2,14 +2,13 @@ use std::io::{Read, Seek, SeekFrom, Write};
 
 use futures_util::StreamExt;
 use ssri::{Algorithm, Integrity, IntegrityChecker, IntegrityOpts};
-use utoo_registry::RegistryClient;
+use utoo_registry::{RegistryClient, Retries};
 
 use crate::CacheError;
 
 /// Tarballs larger than this are spilled to a temporary file instead of memory, so a
 /// handful of huge packages cannot blow up the heap while dozens download at once.
 const MEMORY_LIMIT: usize = 4 * 1024 * 1024;
-const BODY_RETRIES: usize = 3;
 
 /// Where a package's tarball comes from and what it must hash to.
 #[derive(Debug, Clone)]
@@ -45,35 +44,36 @@ pub(crate) struct Downloaded {
 }
 
 /// Streams a tarball, hashing as bytes arrive, and fails before anything is extracted if the
-/// hash does not match. A body cut off mid-way is fetched again.
+/// hash does not match. A body cut off or stalled mid-way is fetched again, within the
+/// same `fetch-retries` budget as the requests.
 pub(crate) async fn download(
     client: &RegistryClient,
     source: &PackageSource,
     tmp_dir: &std::path::Path,
 ) -> Result<Downloaded, CacheError> {
-    let mut attempt = 0;
+    let mut retries = client.retries();
     loop {
-        match download_once(client, source, tmp_dir).await {
-            Err(CacheError::Download { source: e, .. })
-                if attempt < BODY_RETRIES && is_body_error(&e) =>
-            {
-                tracing::debug!(package = %source.id, error = %e, "tarball body failed; retrying");
-                attempt += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(200 * attempt as u64)).await;
+        match download_once(client, source, tmp_dir, &mut retries).await {
+            Err(CacheError::Download { source: e, package }) => {
+                // A failed request already spent the budget; a failed body may have some left.
+                if retries.wait(&e).await {
+                    continue;
+                }
+                return Err(CacheError::Download {
+                    package,
+                    source: e.with_attempts(retries.attempts()),
+                });
             }
             other => return other,
         }
     }
 }
 
-fn is_body_error(e: &utoo_registry::RegistryError) -> bool {
-    matches!(e, utoo_registry::RegistryError::Network { .. })
-}
-
 async fn download_once(
     client: &RegistryClient,
     source: &PackageSource,
     tmp_dir: &std::path::Path,
+    retries: &mut Retries,
 ) -> Result<Downloaded, CacheError> {
     let to_error = |e| CacheError::Download {
         package: source.id.clone(),
@@ -109,7 +109,7 @@ async fn download_once(
     }
     utoo_events::failpoint::hit("download-start");
     let response = client
-        .tarball(&source.tarball_url)
+        .tarball(&source.tarball_url, retries)
         .await
         .map_err(to_error)?;
     let mut hasher = Hasher::new(source.integrity.clone());

@@ -22,6 +22,17 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    /// An npmrc that is not UTF-8 text: the message names the file, line and column of the
+    /// first bad byte.
+    #[error("`{}:{line}:{column}` is not UTF-8 text", .path.display())]
+    NotText {
+        /// The npmrc.
+        path: PathBuf,
+        /// The line of the first bad byte (from 1).
+        line: usize,
+        /// Its column, in bytes (from 1).
+        column: usize,
+    },
     /// Nothing names a registry and npm could not be asked.
     #[error("no registry is configured and `npm config get registry` gave no answer")]
     NoRegistry,
@@ -94,6 +105,7 @@ pub struct Config {
     env: BTreeMap<String, String>,
     registry: String,
     settings: Settings,
+    ignored: Vec<String>,
 }
 
 impl Config {
@@ -101,31 +113,20 @@ impl Config {
     pub fn load(sources: &ConfigSources) -> Result<Config, ConfigError> {
         let env = &sources.env;
         let lookup = |name: &str| env.get(name).cloned();
-        let mut values = BTreeMap::new();
-
         let user_config = env
             .get("npm_config_userconfig")
             .or_else(|| env.get("NPM_CONFIG_USERCONFIG"))
             .map(PathBuf::from)
             .or_else(|| sources.home.as_ref().map(|h| h.join(".npmrc")));
-        let files = [
-            sources.global_config.clone(),
-            user_config,
-            Some(sources.project_dir.join(".npmrc")),
-        ];
-        for path in files.into_iter().flatten() {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => {
-                    tracing::debug!(path = %path.display(), "read npmrc");
-                    for (k, v) in parse_npmrc(&text, &lookup) {
-                        values.insert(normalize_key(&k), v);
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {}
-                Err(source) => return Err(ConfigError::Read { path, source }),
-            }
+        let project_npmrc = sources.project_dir.join(".npmrc");
+        let mut layers = Layers::default();
+        for path in [sources.global_config.clone(), user_config]
+            .into_iter()
+            .flatten()
+        {
+            layers.read_file(&path, true, &lookup)?;
         }
+        layers.read_file(&project_npmrc, false, &lookup)?;
         for (k, v) in env {
             // npm skips empty variables: `npm_config_registry=` unsets nothing.
             if k.len() > 11 && k[..11].eq_ignore_ascii_case("npm_config_") && !v.is_empty() {
@@ -139,24 +140,33 @@ impl Config {
                     let (head, tail) = lower.split_at(1);
                     format!("{head}{}", tail.replace('_', "-"))
                 };
-                values.insert(key, expand_env(v, &lookup));
+                layers.set_trusted(key, expand_env(v, &lookup));
             }
         }
         for (k, v) in &sources.overrides {
-            values.insert(normalize_key(k), expand_env(v, &lookup));
+            layers.set_trusted(normalize_key(k), expand_env(v, &lookup));
         }
-
-        let registry = match values.get("registry").filter(|r| !r.is_empty()) {
+        let registry = match layers.values.get("registry").filter(|r| !r.is_empty()) {
             Some(r) => r.clone(),
             None => npm_default_registry(sources).ok_or(ConfigError::NoRegistry)?,
         };
+        layers.settle_credentials(&registry);
+        let Layers {
+            values, ignored, ..
+        } = layers;
         let settings = Settings::from_values(&values, env);
         Ok(Config {
             values,
             env: env.clone(),
             registry: with_trailing_slash(&registry),
             settings,
+            ignored,
         })
+    }
+
+    /// Project `.npmrc` lines that were ignored, and why (one message each).
+    pub fn ignored(&self) -> &[String] {
+        &self.ignored
     }
 
     /// A merged option by npm's key (`strict-ssl`, `//host/:_authToken`, `@scope:registry`).
@@ -292,6 +302,223 @@ fn origin(url: &str) -> &str {
         .find(['/', '?', '#'])
         .map_or(url.len(), |i| start + i);
     &url[..end]
+}
+
+enum ReadError {
+    Io(std::io::Error),
+    NotText { line: usize, column: usize },
+}
+
+// An npmrc's text; a byte that is not UTF-8 is reported where it is.
+fn read_npmrc(path: &Path) -> Result<String, ReadError> {
+    let bytes = std::fs::read(path).map_err(ReadError::Io)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        ReadError::NotText {
+            line: 1 + good.iter().filter(|b| **b == b'\n').count(),
+            column: 1 + good.len() - line_start,
+        }
+    })
+}
+
+/// The levels merged so far, and what the project's `.npmrc` may not decide alone.
+#[derive(Default)]
+struct Layers {
+    values: BTreeMap<String, String>,
+    ignored: Vec<String>,
+    /// Project lines that fill a credential from the environment: kept only once the
+    /// registries the user chose are known (see [`EnvCredential`]).
+    deferred: Vec<EnvCredential>,
+    /// Registries named outside the project's `.npmrc`.
+    trusted_registries: Vec<String>,
+    project_sets_registry: bool,
+}
+
+impl Layers {
+    fn set_trusted(&mut self, key: String, value: String) {
+        if is_registry_key(&key) {
+            self.trusted_registries.push(value.clone());
+        }
+        self.values.insert(key, value);
+    }
+
+    /// Merges one npmrc (missing: nothing); `trusted` is false for the project's own.
+    fn read_file(
+        &mut self,
+        path: &Path,
+        trusted: bool,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        let text = match read_npmrc(path) {
+            Ok(text) => text,
+            Err(ReadError::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::IsADirectory
+                ) =>
+            {
+                return Ok(())
+            }
+            Err(ReadError::Io(source)) => {
+                return Err(ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })
+            }
+            Err(ReadError::NotText { line, column }) => {
+                return Err(ConfigError::NotText {
+                    path: path.to_owned(),
+                    line,
+                    column,
+                })
+            }
+        };
+        tracing::debug!(path = %path.display(), "read npmrc");
+        for (k, v) in parse_npmrc(&text, lookup) {
+            if trusted {
+                self.set_trusted(normalize_key(&k), v);
+                continue;
+            }
+            self.project_sets_registry |= k == "registry";
+            let placeholder = names_a_destination(&k)
+                .then(|| placeholder_line(&text, &k, &v, lookup))
+                .flatten();
+            match placeholder {
+                None => {
+                    self.values.insert(normalize_key(&k), v);
+                }
+                Some(raw) => match credential_host(&k, &raw) {
+                    Some(host) => self.deferred.push(EnvCredential {
+                        key: k,
+                        value: v,
+                        host,
+                        raw,
+                        path: path.to_owned(),
+                    }),
+                    None => self.ignored.push(format!(
+                        "{}: ignored `{raw}`: a project .npmrc may not fill a registry, proxy \
+                         or `//host/` key from the environment; set it in ~/.npmrc or an \
+                         npm_config_* variable",
+                        path.display()
+                    )),
+                },
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps the deferred credentials whose host is a registry the user chose: one named
+    /// outside the project, or `registry` (the one in effect) unless the project named it.
+    fn settle_credentials(&mut self, registry: &str) {
+        let from_user = self
+            .trusted_registries
+            .iter()
+            .any(|r| self.values.get("registry") == Some(r));
+        if !self.project_sets_registry || from_user {
+            self.trusted_registries.push(registry.to_owned());
+        }
+        for credential in std::mem::take(&mut self.deferred) {
+            if credential.goes_to_one_of(&self.trusted_registries) {
+                self.values
+                    .insert(normalize_key(&credential.key), credential.value);
+            } else {
+                self.ignored.push(format!(
+                    "{}: ignored `{}`: a project .npmrc may fill a credential from the \
+                     environment only for a registry you configured (~/.npmrc, npm's default, \
+                     npm_config_*), not for one the project chose",
+                    credential.path.display(),
+                    credential.raw
+                ));
+            }
+        }
+    }
+}
+
+/// A project `.npmrc` line `//host/...:<credential>=${VAR}`: the secret is the user's, so it
+/// may only go to a registry the user chose (npm's CI recipe puts
+/// `//<default registry>/:_authToken=${NPM_TOKEN}` in the project), never to a host the
+/// project names itself.
+struct EnvCredential {
+    key: String,
+    value: String,
+    /// `host[:port]` of the nerf dart.
+    host: String,
+    raw: String,
+    path: PathBuf,
+}
+
+impl EnvCredential {
+    fn goes_to_one_of(&self, registries: &[String]) -> bool {
+        registries.iter().any(|r| {
+            let o = origin(r);
+            let authority = o.split_once("://").map_or(o, |(_, a)| a);
+            authority.eq_ignore_ascii_case(&self.host)
+        })
+    }
+}
+
+fn is_registry_key(key: &str) -> bool {
+    key == "registry" || (key.starts_with('@') && key.ends_with(":registry"))
+}
+
+/// The host of a nerf-darted credential key whose placeholder sits in the value only (the
+/// key written literally): `//host:port/path/:_authToken`.
+fn credential_host(key: &str, raw_line: &str) -> Option<String> {
+    let (raw_key, _) = raw_line.split_once('=')?;
+    if raw_key.contains("${") {
+        return None;
+    }
+    let rest = key.strip_prefix("//")?;
+    let (dart, field) = rest.rsplit_once(':')?;
+    let credential = matches!(
+        field,
+        "_authToken" | "_auth" | "_password" | "username" | "certfile" | "keyfile"
+    );
+    credential.then(|| dart.split('/').next().unwrap_or(dart).to_owned())
+}
+
+/// Keys that choose where requests go or what they carry (pnpm's list for
+/// GHSA-3qhv-2rgh-x77r): the registries, the proxies, every `//host/` key and the
+/// credentials and client certificates.
+fn names_a_destination(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.starts_with("//")
+        || key == "registry"
+        || (key.starts_with('@') && key.ends_with(":registry"))
+        || matches!(
+            key.as_str(),
+            "proxy"
+                | "https-proxy"
+                | "http-proxy"
+                | "noproxy"
+                | "_authtoken"
+                | "_auth"
+                | "_password"
+                | "username"
+                | "cert"
+                | "key"
+                | "certfile"
+                | "keyfile"
+        )
+}
+
+// The line of `text` that produced `key = value` through a `${VAR}` placeholder (in its key
+// or its value), as written; `None` when no placeholder went into it.
+fn placeholder_line(
+    text: &str,
+    key: &str,
+    value: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    // A placeholder is whatever expansion would fill: marked, it shows.
+    let marks = |s: &str| expand_env(s, &|_| Some("\u{0}".into())).contains('\0');
+    text.lines().map(str::trim).find_map(|line| {
+        let (k, v) = line.split_once('=')?;
+        let parsed = parse_npmrc(line, env);
+        let hit = parsed.get(key).is_some_and(|parsed| parsed == value);
+        (hit && (marks(k.trim()) || marks(v.trim()))).then(|| line.to_owned())
+    })
 }
 
 fn normalize_key(key: &str) -> String {

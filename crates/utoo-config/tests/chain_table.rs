@@ -429,13 +429,15 @@ fn proxies_fall_back_to_the_environment_and_false_turns_them_off() {
 fn npmrc_values_and_keys_expand_variables() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    std::fs::create_dir(d.join("home")).unwrap();
     std::fs::write(
-        d.join(".npmrc"),
+        d.join("home/.npmrc"),
         "registry=http://${HOST}/\n//${HOST}/:_authToken=${TOKEN}\nsave-prefix=${UNSET?}\n",
     )
     .unwrap();
     let sources = ConfigSources {
-        project_dir: d.to_path_buf(),
+        project_dir: d.join("project"),
+        home: Some(d.join("home")),
         env: BTreeMap::from([
             ("HOST".to_owned(), "127.0.0.1:7".to_owned()),
             ("TOKEN".to_owned(), "t0k".to_owned()),
@@ -449,6 +451,72 @@ fn npmrc_values_and_keys_expand_variables() {
         Some("Bearer t0k")
     );
     assert_eq!(c.settings().save_prefix, "");
+    assert!(c.ignored().is_empty());
+}
+
+/// GHSA-3qhv-2rgh-x77r (pnpm's, the same hole in any npmrc reader): a project `.npmrc` is
+/// whatever the checkout says, so it may not build a registry, proxy or credential from the
+/// environment. Such lines are ignored, with a message each; literal ones and other keys
+/// still apply, and the user's own npmrc still expands.
+#[test]
+fn a_project_npmrc_may_not_fill_destinations_or_credentials_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("project")).unwrap();
+    std::fs::create_dir_all(d.join("home")).unwrap();
+    std::fs::write(
+        d.join("home/.npmrc"),
+        "registry=http://127.0.0.1:1/\n//127.0.0.1:1/:_authToken=${TOKEN}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("project/.npmrc"),
+        "registry=http://127.0.0.1:2/${TOKEN}/\n\
+         @evil:registry=http://127.0.0.1:3/\n\
+         //127.0.0.1:3/:_authToken=${TOKEN}\n\
+         //${HOST}/:_authToken=literal\n\
+         https-proxy=http://${TOKEN}@127.0.0.1:4/\n\
+         //127.0.0.1:5/:_authToken=literal\n\
+         save-prefix=${PREFIX}\n",
+    )
+    .unwrap();
+    let sources = ConfigSources {
+        project_dir: d.join("project"),
+        home: Some(d.join("home")),
+        env: BTreeMap::from([
+            ("TOKEN".to_owned(), "s3cret".to_owned()),
+            ("HOST".to_owned(), "127.0.0.1:1".to_owned()),
+            ("PREFIX".to_owned(), "~".to_owned()),
+        ]),
+        ..Default::default()
+    };
+    let c = Config::load(&sources).unwrap();
+    assert_eq!(c.registry(), "http://127.0.0.1:1/", "the user's registry");
+    assert_eq!(
+        c.registry_for("@evil/x"),
+        "http://127.0.0.1:3/",
+        "literal: kept"
+    );
+    assert_eq!(c.authorization_for("http://127.0.0.1:3/@evil/x"), None);
+    assert_eq!(
+        c.authorization_for("http://127.0.0.1:1/x").as_deref(),
+        Some("Bearer s3cret"),
+        "the user's own line expands"
+    );
+    assert_eq!(c.settings().https_proxy, None);
+    assert_eq!(c.get("//127.0.0.1:5/:_authToken"), Some("literal"));
+    assert_eq!(c.settings().save_prefix, "~", "not a destination: expanded");
+    let ignored = c.ignored().join("\n");
+    assert_eq!(c.ignored().len(), 4, "{ignored}");
+    assert!(!ignored.contains("s3cret"), "{ignored}");
+    assert!(
+        ignored.contains("registry=http://127.0.0.1:2/${TOKEN}/"),
+        "{ignored}"
+    );
+    assert!(
+        ignored.contains("//${HOST}/:_authToken=literal"),
+        "{ignored}"
+    );
 }
 
 #[test]
@@ -508,4 +576,37 @@ fn username_and_password_each_take_their_highest_level() {
             LEVELS[level]
         );
     }
+}
+
+/// npm's CI recipe, a project `.npmrc` with `//<registry>/:_authToken=${NPM_TOKEN}`, still
+/// works for the registry the user has (npm's default here); the same line for a registry the
+/// project names itself is ignored, so the secret never goes there.
+#[test]
+fn a_project_npmrc_may_fill_a_token_from_the_environment_only_for_the_users_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("project")).unwrap();
+    std::fs::write(d.join("cache"), "http://127.0.0.1:9/").unwrap();
+    let sources = |npmrc: &str| {
+        std::fs::write(d.join("project/.npmrc"), npmrc).unwrap();
+        ConfigSources {
+            project_dir: d.join("project"),
+            env: BTreeMap::from([("NPM_TOKEN".to_owned(), "s3cret".to_owned())]),
+            default_registry_cache: Some(d.join("cache")),
+            ..Default::default()
+        }
+    };
+    let ci = Config::load(&sources("//127.0.0.1:9/:_authToken=${NPM_TOKEN}\n")).unwrap();
+    assert_eq!(
+        ci.authorization_for("http://127.0.0.1:9/x").as_deref(),
+        Some("Bearer s3cret")
+    );
+    assert!(ci.ignored().is_empty(), "{:?}", ci.ignored());
+    let chosen = Config::load(&sources(
+        "registry=http://127.0.0.1:7/\n//127.0.0.1:7/:_authToken=${NPM_TOKEN}\n",
+    ))
+    .unwrap();
+    assert_eq!(chosen.authorization_for("http://127.0.0.1:7/x"), None);
+    assert_eq!(chosen.ignored().len(), 1, "{:?}", chosen.ignored());
+    assert!(!chosen.ignored()[0].contains("s3cret"));
 }

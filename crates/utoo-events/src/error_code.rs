@@ -54,8 +54,8 @@ error_codes! {
     BadEngine => "EBADENGINE", "With `engine-strict`, a required package's `engines.node` rules out this Node.";
     Integrity => "EINTEGRITY", "A tarball does not hash to its expected integrity, or the integrity is malformed.";
     Tarball => "ETARBALL", "A tarball is not a valid archive or has an entry outside its folder.";
-    Network => "ENETWORK", "A registry request failed in transit: connection, TLS, timeout or a cut-off body.";
-    Http => "EHTTP", "The registry answered with an error status (after the retries).";
+    Network => "ENETWORK", "A registry request failed in transit (connection, TLS, timeout, a cut-off or stalled body) or still answered 429/5xx, after the retries.";
+    Http => "EHTTP", "The registry answered with an error status that is not retried (a 4xx other than 401, 403, 404, 429).";
     Auth => "EAUTH", "The registry refused the request (HTTP 401 or 403).";
     NotCached => "ENOTCACHED", "Offline, and the cache does not hold what is needed.";
     CaFile => "ECAFILE", "A configured CA certificate file cannot be read.";

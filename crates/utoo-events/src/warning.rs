@@ -32,11 +32,16 @@ pub enum WarningCode {
     /// an alias or a key that does not parse.
     #[serde(rename = "EALLOWSCRIPTSENTRY")]
     AllowScriptsEntryIgnored,
+    /// A project `.npmrc` setting that names a registry, proxy or credential through a
+    /// `${VAR}` placeholder was ignored: the project must not send the environment's
+    /// secrets to a host it chose.
+    #[serde(rename = "ECONFIGIGNORED")]
+    ConfigIgnored,
 }
 
 impl WarningCode {
     /// Every code, for front ends that list them and for tests.
-    pub const ALL: [WarningCode; 9] = [
+    pub const ALL: [WarningCode; 10] = [
         WarningCode::Deprecated,
         WarningCode::BadEngine,
         WarningCode::PeerConflict,
@@ -46,6 +51,7 @@ impl WarningCode {
         WarningCode::ScriptsNotRun,
         WarningCode::WorkspaceGlobEmpty,
         WarningCode::AllowScriptsEntryIgnored,
+        WarningCode::ConfigIgnored,
     ];
 
     /// The code as npm spells it.
@@ -60,6 +66,7 @@ impl WarningCode {
             WarningCode::ScriptsNotRun => "ESCRIPTSNOTRUN",
             WarningCode::WorkspaceGlobEmpty => "EWORKSPACEEMPTY",
             WarningCode::AllowScriptsEntryIgnored => "EALLOWSCRIPTSENTRY",
+            WarningCode::ConfigIgnored => "ECONFIGIGNORED",
         }
     }
 }

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use utoo_config::{Config, ConfigSources, Settings};
-use utoo_events::Events;
+use utoo_events::{Events, WarningCode};
 use utoo_registry::{CachePolicy, Packuments, RegistryClient};
 
 use crate::{InstallError, InstallOptions, Mode};
@@ -44,8 +44,12 @@ impl Context {
         if config.settings().package_lock_only && options.mode == Mode::Install {
             options.mode = Mode::LockfileOnly;
         }
+        let events = Events::new(options.reporter.clone());
+        for message in config.ignored() {
+            events.warn(WarningCode::ConfigIgnored, message.clone());
+        }
         Ok(Context {
-            events: Events::new(options.reporter.clone()),
+            events,
             options,
             root,
             cache_dir,

@@ -307,10 +307,13 @@ async fn download_sizes(
         })
         .collect();
     let client = ctx.client();
-    let sizes = futures_util::future::join_all(
-        urls.iter()
-            .map(|url| async move { client.tarball(url).await.ok()?.content_length }),
-    )
+    let sizes = futures_util::future::join_all(urls.iter().map(|url| async move {
+        client
+            .tarball(url, &mut client.retries())
+            .await
+            .ok()?
+            .content_length
+    }))
     .await;
     for size in &sizes {
         match size {

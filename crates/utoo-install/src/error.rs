@@ -23,8 +23,8 @@ pub enum InstallError {
         /// The project folder.
         dir: PathBuf,
     },
-    /// package.json does not parse (the source has line and column).
-    #[error("`{path}` is not valid JSON")]
+    /// package.json does not parse: the message names the file, line and column.
+    #[error("`{}:{}:{}` is not valid JSON", .path.display(), .source.line(), .source.column())]
     BadPackageJson {
         /// The package.json.
         path: PathBuf,

@@ -22,8 +22,9 @@ pub enum LockError {
         #[source]
         source: std::io::Error,
     },
-    /// The file is not JSON of a lockfile's shape.
-    #[error("`{path}` is not valid JSON")]
+    /// The file is not JSON of a lockfile's shape: the message names the file, line and
+    /// column.
+    #[error("`{}:{}:{}` is not valid JSON", .path.display(), .source.line(), .source.column())]
     Parse {
         /// The lockfile.
         path: PathBuf,

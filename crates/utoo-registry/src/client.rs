@@ -6,7 +6,7 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use reqwest::header::{
     HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH,
-    LAST_MODIFIED, USER_AGENT,
+    LAST_MODIFIED, RETRY_AFTER, USER_AGENT,
 };
 use reqwest::StatusCode;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -14,7 +14,7 @@ use utoo_config::{Config, ReplaceRegistryHost, Settings};
 use utoo_manifest::{registry_name, Packument};
 
 use crate::packument_cache::PackumentCache;
-use crate::{tls, CachePolicy, RegistryError};
+use crate::{retry, tls, CachePolicy, RegistryError, Retries};
 
 /// npm's corgi format; registries that ignore it send the full document, which parses too.
 const ABBREVIATED: &str =
@@ -153,18 +153,29 @@ impl RegistryClient {
         format!("{}{path}", self.config.registry_for(name))
     }
 
+    /// A fresh retry budget for one fetch (npm's `fetch-retries` and backoff settings).
+    pub fn retries(&self) -> Retries {
+        Retries::new(self.config.clone())
+    }
+
     /// Fetches and parses a packument, from the disk cache when the policy allows or the
     /// registry answers 304. Parsing runs on the blocking pool: a full packument can be tens
-    /// of megabytes and would stall the runtime's sockets.
+    /// of megabytes and would stall the runtime's sockets. Only a body that parsed is cached.
     pub async fn packument(&self, name: &str) -> Result<Packument, RegistryError> {
         let url = self.packument_url(name);
         let before = self.config.settings().before;
-        let body = self.packument_body(name, &url, before.is_some()).await?;
-        let name = name.to_owned();
+        let (body, store) = self.packument_body(name, &url, before.is_some()).await?;
+        let owned_name = name.to_owned();
+        let owned_url = url.clone();
         let _slot = self.parses.acquire().await.expect("never closed");
+        let to_parse = body.clone();
         let parsed = tokio::task::spawn_blocking(move || {
-            let mut packument = Packument::from_json_slice(&body)
-                .map_err(|source| RegistryError::Parse { name, source })?;
+            let mut packument =
+                Packument::from_json_slice(&to_parse).map_err(|source| RegistryError::Parse {
+                    name: owned_name,
+                    url: owned_url,
+                    source,
+                })?;
             if let Some(cutoff) = before {
                 // npm's `before`: only versions published on or before the date exist.
                 packument.retain_versions(|_, published| {
@@ -176,21 +187,27 @@ impl RegistryClient {
             Ok(packument)
         })
         .await;
-        match parsed {
-            Ok(result) => result,
+        let packument = match parsed {
+            Ok(result) => result?,
             // A parse that panicked is a bug: let it surface as one.
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             // The runtime is shutting down (the install ended while this prefetch ran).
-            Err(_) => Err(RegistryError::Cancelled { url }),
+            Err(_) => return Err(RegistryError::Cancelled { url }),
+        };
+        if let (Some(cache), Some(store)) = (&self.cache, store) {
+            cache.store(&store.key, store.etag, store.last_modified, body);
         }
+        Ok(packument)
     }
 
+    // The packument's bytes, and what to cache them under once they parse (`None`: they
+    // came from the cache, or carry nothing to revalidate with).
     async fn packument_body(
         &self,
         name: &str,
         url: &str,
         full: bool,
-    ) -> Result<Bytes, RegistryError> {
+    ) -> Result<(Bytes, Option<Store>), RegistryError> {
         // The full and the abbreviated document are cached apart.
         let cache_key = if full {
             format!("{url}#full")
@@ -202,7 +219,7 @@ impl RegistryClient {
             None => None,
         };
         match (self.policy, cached) {
-            (CachePolicy::Offline | CachePolicy::PreferOffline, Some(c)) => Ok(c.body),
+            (CachePolicy::Offline | CachePolicy::PreferOffline, Some(c)) => Ok((c.body, None)),
             (CachePolicy::Offline, None) => Err(RegistryError::NotCached {
                 url: url.to_owned(),
             }),
@@ -227,11 +244,14 @@ impl RegistryClient {
                     }
                 }
                 let _socket = self.socket(url).await;
+                let mut retries = self.retries();
                 let response = self
-                    .send_with_retries(url, headers.clone())
+                    .send_with_retries(url, headers.clone(), &mut retries)
                     .await
                     .map_err(|e| match e {
-                        RegistryError::Status { status: 404, url } => RegistryError::NotFound {
+                        RegistryError::Status {
+                            status: 404, url, ..
+                        } => RegistryError::NotFound {
                             name: name.to_owned(),
                             url,
                         },
@@ -239,7 +259,7 @@ impl RegistryClient {
                     })?;
                 if response.status() == StatusCode::NOT_MODIFIED {
                     if let Some(c) = cached {
-                        return Ok(c.body);
+                        return Ok((c.body, None));
                     }
                 }
                 let header = |h| {
@@ -250,29 +270,38 @@ impl RegistryClient {
                         .map(str::to_owned)
                 };
                 let (etag, last_modified) = (header(ETAG), header(LAST_MODIFIED));
-                let body = self.read_body_with_retries(url, response, headers).await?;
-                if let Some(cache) = &self.cache {
-                    if etag.is_some()
-                        || last_modified.is_some()
-                        || self.policy == CachePolicy::PreferOffline
-                    {
-                        cache.store(&cache_key, etag, last_modified, body.clone());
-                    }
-                }
-                Ok(body)
+                let body = self
+                    .read_body_with_retries(url, response, headers, &mut retries)
+                    .await?;
+                let store = (etag.is_some()
+                    || last_modified.is_some()
+                    || self.policy == CachePolicy::PreferOffline)
+                    .then_some(Store {
+                        key: cache_key,
+                        etag,
+                        last_modified,
+                    });
+                Ok((body, store))
             }
         }
     }
 
-    /// Starts a tarball download; the caller streams the body.
-    pub async fn tarball(&self, url: &str) -> Result<TarballResponse, RegistryError> {
+    /// Starts a tarball download; the caller streams the body. `retries` is the download's
+    /// budget: a body that fails later is retried from the same one.
+    pub async fn tarball(
+        &self,
+        url: &str,
+        retries: &mut Retries,
+    ) -> Result<TarballResponse, RegistryError> {
         if self.policy == CachePolicy::Offline {
             return Err(RegistryError::NotCached {
                 url: url.to_owned(),
             });
         }
         let socket = self.socket(url).await;
-        let response = self.send_with_retries(url, HeaderMap::new()).await?;
+        let response = self
+            .send_with_retries(url, HeaderMap::new(), retries)
+            .await?;
         let content_length = response.content_length();
         let owned_url = url.to_owned();
         let body = response.bytes_stream().map(move |chunk| {
@@ -290,18 +319,14 @@ impl RegistryClient {
         &self,
         url: &str,
         headers: HeaderMap,
+        retries: &mut Retries,
     ) -> Result<reqwest::Response, RegistryError> {
-        let settings = self.config.settings();
-        let mut attempt = 0;
         loop {
-            let result = self.send_once(url, headers.clone()).await;
-            match result {
-                Err(e) if e.is_transient() && attempt < settings.fetch_retries => {
-                    tracing::debug!(url, attempt, error = %e, "retrying");
-                    tokio::time::sleep(settings.retry_delay(attempt)).await;
-                    attempt += 1;
-                }
-                other => return other,
+            retries.attempted();
+            match self.send_once(url, headers.clone()).await {
+                Err(e) if retries.wait(&e).await => {}
+                Err(e) => return Err(e.with_attempts(retries.attempts())),
+                Ok(response) => return Ok(response),
             }
         }
     }
@@ -333,36 +358,49 @@ impl RegistryClient {
             status => Err(RegistryError::Status {
                 url: url.to_owned(),
                 status: status.as_u16(),
+                attempts: 1,
+                retry_after: response
+                    .headers()
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(retry::parse_retry_after),
             }),
         }
     }
 
-    // A body cut off mid-transfer is as transient as a refused connection: fetch again.
+    // A body cut off or stalled mid-transfer is as transient as a refused connection: fetch
+    // again, from the same budget.
     async fn read_body_with_retries(
         &self,
         url: &str,
         mut response: reqwest::Response,
         headers: HeaderMap,
+        retries: &mut Retries,
     ) -> Result<Bytes, RegistryError> {
-        let settings = self.config.settings();
-        let mut attempt = 0;
         loop {
             match response.bytes().await {
                 Ok(body) => return Ok(body),
-                Err(source) if attempt < settings.fetch_retries => {
-                    tracing::debug!(url, attempt, error = %source, "body failed; retrying");
-                    tokio::time::sleep(settings.retry_delay(attempt)).await;
-                    attempt += 1;
+                Err(source) => {
+                    let e = RegistryError::network(url, source);
+                    if !retries.wait(&e).await {
+                        return Err(e.with_attempts(retries.attempts()));
+                    }
                     // Unconditional: a 304 now would leave nothing to read.
                     let mut headers = headers.clone();
                     headers.remove(IF_NONE_MATCH);
                     headers.remove(IF_MODIFIED_SINCE);
-                    response = self.send_with_retries(url, headers).await?;
+                    response = self.send_with_retries(url, headers, retries).await?;
                 }
-                Err(source) => return Err(RegistryError::network(url, source)),
             }
         }
     }
+}
+
+// Where a fetched packument goes in the cache once it parsed.
+struct Store {
+    key: String,
+    etag: Option<String>,
+    last_modified: Option<String>,
 }
 
 /// The proxies npm would use: one for https URLs and one for http URLs, each bypassed for

@@ -6,9 +6,11 @@ mod client;
 mod error;
 mod packument_cache;
 mod packuments;
+mod retry;
 mod tls;
 
 pub use client::{RegistryClient, TarballResponse};
 pub use error::RegistryError;
 pub use packument_cache::CachePolicy;
 pub use packuments::Packuments;
+pub use retry::Retries;

@@ -5,8 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Map, Value};
@@ -36,7 +37,57 @@ pub enum Fault {
     /// Answer only once `release_held` was called: lets a test look at what the client did
     /// while this request was outstanding.
     Hold,
+    /// Send the headers and half the body, then drop the connection, the next `times`
+    /// requests.
+    Reset {
+        /// How many requests get it.
+        times: usize,
+    },
+    /// Send the headers and half the body, then no byte for a minute, the next `times`
+    /// requests.
+    Stall {
+        /// How many requests get it.
+        times: usize,
+    },
+    /// Announce a `Content-Length` of half the body, the next `times` requests: the client
+    /// reads a body cut short that looks complete.
+    ShortLength {
+        /// How many requests get it.
+        times: usize,
+    },
+    /// Answer 200 with these bytes instead of the real body, the next `times` requests.
+    Body {
+        /// What to send.
+        bytes: Vec<u8>,
+        /// How many requests get it.
+        times: usize,
+    },
+    /// Answer 429 with `Retry-After: <seconds>`, the next `times` requests.
+    RetryAfter {
+        /// The header's value.
+        seconds: u64,
+        /// How many requests get it.
+        times: usize,
+    },
 }
+
+impl Fault {
+    // The counter of a counted fault.
+    fn times(&mut self) -> Option<&mut usize> {
+        match self {
+            Fault::Status { times, .. }
+            | Fault::Truncate { times }
+            | Fault::Reset { times }
+            | Fault::Stall { times }
+            | Fault::ShortLength { times }
+            | Fault::Body { times, .. }
+            | Fault::RetryAfter { times, .. } => Some(times),
+            Fault::Corrupt | Fault::Delay(_) | Fault::Hold => None,
+        }
+    }
+}
+
+type Body = BoxBody<Bytes, std::io::Error>;
 
 #[derive(Default)]
 struct State {
@@ -247,7 +298,7 @@ fn is_tarball(path: &str) -> bool {
 async fn handle(
     req: Request<Incoming>,
     state: Arc<Mutex<State>>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Body>, Infallible> {
     {
         let mut s = state.lock().expect("registry state");
         s.in_flight += 1;
@@ -261,7 +312,7 @@ async fn handle(
 async fn serve_one(
     req: Request<Incoming>,
     state: Arc<Mutex<State>>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Body>, Infallible> {
     // `@scope%2fname` and `@scope/name` are the same packument.
     let path = req.uri().path().replace("%2f", "/").replace("%2F", "/");
     let if_none_match = req
@@ -280,14 +331,23 @@ async fn serve_one(
         .authorizations
         .push((path.clone(), authorization));
     let (body, fault) = lookup(&state, &path);
-    match fault {
+    match &fault {
         Some(Fault::Status { status, .. }) => {
             return Ok(respond(
-                StatusCode::from_u16(status).expect("valid status"),
+                StatusCode::from_u16(*status).expect("valid status"),
                 b"{}".to_vec(),
             ))
         }
-        Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
+        Some(Fault::RetryAfter { seconds, .. }) => {
+            let mut response = respond(StatusCode::TOO_MANY_REQUESTS, b"{}".to_vec());
+            response.headers_mut().insert(
+                "retry-after",
+                seconds.to_string().parse().expect("valid header"),
+            );
+            return Ok(response);
+        }
+        Some(Fault::Body { bytes, .. }) => return Ok(respond(StatusCode::OK, bytes.clone())),
+        Some(Fault::Delay(d)) => tokio::time::sleep(*d).await,
         Some(Fault::Hold) => {
             while !state.lock().expect("registry state").released {
                 tokio::time::sleep(Duration::from_millis(5)).await;
@@ -328,10 +388,10 @@ fn lookup(state: &Mutex<State>, path: &str) -> (Option<Vec<u8>>, Option<Fault>) 
     };
     for (pattern, f) in &mut s.faults {
         if path.contains(pattern.as_str()) {
-            match f {
-                Fault::Status { times, .. } | Fault::Truncate { times } if *times == 0 => continue,
-                Fault::Status { times, .. } | Fault::Truncate { times } => *times -= 1,
-                _ => {}
+            match f.times() {
+                Some(0) => continue,
+                Some(times) => *times -= 1,
+                None => {}
             }
             return (body, Some(f.clone()));
         }
@@ -339,15 +399,57 @@ fn lookup(state: &Mutex<State>, path: &str) -> (Option<Vec<u8>>, Option<Fault>) 
     (body, None)
 }
 
-fn respond(status: StatusCode, bytes: Vec<u8>) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(bytes)));
+fn respond(status: StatusCode, bytes: Vec<u8>) -> Response<Body> {
+    let body = Full::new(Bytes::from(bytes)).map_err(|never| match never {});
+    let mut response = Response::new(body.boxed());
     *response.status_mut() = status;
     response
 }
 
+// A 200 announcing all of `body` that sends its first half, then fails (the connection is
+// dropped) or, for `stall`, waits a minute first.
+fn half_then(body: &[u8], stall: bool) -> Response<Body> {
+    let full = body.len();
+    let first = Bytes::from(body[..full / 2].to_vec());
+    let chunks = futures_util::stream::unfold(Some(first), move |first| async move {
+        match first {
+            Some(bytes) => Some((Ok(Frame::data(bytes)), None)),
+            None => {
+                if stall {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                }
+                Some((
+                    Err(std::io::Error::other("fault: connection dropped")),
+                    None,
+                ))
+            }
+        }
+    });
+    let mut response = Response::new(StreamBody::new(chunks).boxed());
+    response.headers_mut().insert(
+        "content-length",
+        full.to_string().parse().expect("valid header"),
+    );
+    response
+}
+
 // The 200 answer, damaged the way the fault asks.
-fn answer(mut body: Vec<u8>, fault: Option<&Fault>, etag: Option<&str>) -> Response<Full<Bytes>> {
+fn answer(mut body: Vec<u8>, fault: Option<&Fault>, etag: Option<&str>) -> Response<Body> {
     match fault {
+        Some(Fault::Reset { .. }) => half_then(&body, false),
+        Some(Fault::Stall { .. }) => half_then(&body, true),
+        Some(Fault::ShortLength { .. }) => {
+            let half = body.len() / 2;
+            // A body of unknown size: hyper keeps the header given and sends that much.
+            let frame = Ok::<_, std::io::Error>(Frame::data(Bytes::from(body)));
+            let stream = futures_util::stream::iter([frame]);
+            let mut response = Response::new(StreamBody::new(stream).boxed());
+            response.headers_mut().insert(
+                "content-length",
+                half.to_string().parse().expect("valid header"),
+            );
+            response
+        }
         Some(Fault::Truncate { .. }) => {
             // Promise the whole length, send half: the client sees the body cut off.
             let full = body.len();

@@ -2,14 +2,17 @@
 //! Unix only: the layout checks read inodes and modes.
 #![cfg(unix)]
 
+mod bins;
 mod cache;
 mod config;
+mod credentials;
 mod ensure;
 mod events;
 mod faults;
 mod incremental;
 mod layout;
 mod lockfile;
+mod network;
 mod scripts;
 mod specs;
 mod workspaces;
@@ -21,25 +24,27 @@ use utoo_test::Pkg;
 
 /// Two dependents that disagree on `shared` (one copy hoists, one nests) and a scoped
 /// package with a bin.
-/// Options for `p` whose project `.npmrc` gives the test registry the token `token` (through
-/// `${UTOO_TEST_TOKEN}`, as a real npmrc would): what must reach that host and no other.
+/// Options for `p` whose user `~/.npmrc` gives the test registry the token `token` (through
+/// `${UTOO_TEST_TOKEN}`, as a real npmrc would): what must reach that host and no other. Not
+/// the project `.npmrc`: that one may not fill credentials from the environment.
 fn options_with_registry_token(
     p: &utoo_test::TestContext,
     token: &str,
 ) -> utoo_install::InstallOptions {
     let host = p.registry.url().trim_start_matches("http:").to_owned();
+    let mut options = p.options();
+    let sources = options
+        .sources
+        .as_mut()
+        .expect("TestContext fills the sources");
+    let home = sources.home.clone().expect("TestContext has a home");
+    std::fs::create_dir_all(&home).unwrap();
     std::fs::write(
-        p.root().join(".npmrc"),
+        home.join(".npmrc"),
         format!("{host}:_authToken=${{UTOO_TEST_TOKEN}}\n"),
     )
     .unwrap();
-    let mut options = p.options();
-    options
-        .sources
-        .as_mut()
-        .expect("TestContext fills the sources")
-        .env
-        .insert("UTOO_TEST_TOKEN".into(), token.into());
+    sources.env.insert("UTOO_TEST_TOKEN".into(), token.into());
     options
 }
 
