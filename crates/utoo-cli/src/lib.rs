@@ -3,10 +3,13 @@
 
 mod args;
 mod inspect;
+mod outcome;
 mod outdated;
 mod output;
 mod reporters;
 mod review;
+mod summary_line;
+mod warnings;
 
 pub use args::Cli;
 pub use output::run;

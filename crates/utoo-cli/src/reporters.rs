@@ -53,9 +53,10 @@ impl Reporter for BarReporter {
                 // Script progress shows as the scripts' own output lines.
                 Phase::Scripts => return,
             },
-            Event::Warning { code, message } => self.bar.println(format!("warn {code} {message}")),
-            // The bar shows counters, not stage boundaries or script output.
-            Event::PhaseStart { .. }
+            // The bar shows counters, not stage boundaries or script output; warnings are
+            // printed after the run, grouped.
+            Event::Warning { .. }
+            | Event::PhaseStart { .. }
             | Event::PhaseEnd { .. }
             | Event::ScriptOutput { .. }
             | Event::Stalled { .. } => return,
@@ -86,14 +87,17 @@ impl<W: Write + Send> Reporter for PlainReporter<W> {
             Event::PhaseEnd { phase, elapsed_ms } => {
                 format!("{} done in {elapsed_ms}ms", phase.as_str())
             }
-            Event::Warning { code, message } => format!("warn {code} {message}"),
             Event::ScriptOutput {
                 package,
                 script,
                 line,
             } => format!("{package} {script}: {line}"),
-            // A log gets one line per stage, not one per package.
-            Event::PhaseStart { .. } | Event::Progress { .. } | Event::Stalled { .. } => return,
+            // A log gets one line per stage, not one per package; warnings come after the
+            // run, grouped.
+            Event::PhaseStart { .. }
+            | Event::Progress { .. }
+            | Event::Stalled { .. }
+            | Event::Warning { .. } => return,
         };
         if let Ok(mut out) = self.out.lock() {
             let _ = writeln!(out, "{line}");
@@ -106,7 +110,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plain_prints_phase_ends_and_warnings_only() {
+    fn plain_prints_phase_ends_only() {
         let r = PlainReporter::new(Vec::new());
         r.on_event(&Event::Progress {
             phase: Phase::Fetch,
@@ -123,6 +127,6 @@ mod tests {
             message: "x@1: old".into(),
         });
         let text = String::from_utf8(r.out.into_inner().unwrap()).unwrap();
-        assert_eq!(text, "resolve done in 5ms\nwarn EDEPRECATED x@1: old\n");
+        assert_eq!(text, "resolve done in 5ms\n");
     }
 }
