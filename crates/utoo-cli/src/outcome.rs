@@ -28,11 +28,11 @@ impl Shape {
 /// the warnings the reporter kept back (a failed run has no summary to carry them).
 pub(crate) fn report(
     result: Result<InstallSummary, InstallError>,
-    held: Vec<Warning>,
+    held: &[Warning],
     shape: Shape,
 ) -> i32 {
     if shape.human() {
-        let warnings = result.as_ref().map_or(&held, |s| &s.warnings);
+        let warnings = result.as_ref().map_or(held, |s| &s.warnings[..]);
         for line in grouped(warnings) {
             eprintln!("{line}");
         }

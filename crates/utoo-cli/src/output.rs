@@ -77,7 +77,7 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
         rebuilding,
         verbose: level == Level::Verbose,
     };
-    report(result, hold.take(), shape)
+    report(result, &hold.take(), shape)
 }
 
 /// The command line and the folder it runs in; `Err` is the exit code (help, usage errors).
