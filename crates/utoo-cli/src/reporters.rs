@@ -56,6 +56,7 @@ impl Reporter for BarReporter {
             // The bar shows counters, not stage boundaries or script output; warnings are
             // printed after the run, grouped.
             Event::Warning { .. }
+            | Event::Download { .. }
             | Event::PhaseStart { .. }
             | Event::PhaseEnd { .. }
             | Event::ScriptOutput { .. }
@@ -97,6 +98,7 @@ impl<W: Write + Send> Reporter for PlainReporter<W> {
             Event::PhaseStart { .. }
             | Event::Progress { .. }
             | Event::Stalled { .. }
+            | Event::Download { .. }
             | Event::Warning { .. } => return,
         };
         if let Ok(mut out) = self.out.lock() {
