@@ -2,6 +2,9 @@
 //! both hand it argv and get an exit code (0 ok, 1 install failed, 2 usage error).
 
 mod args;
+mod bars;
+mod board;
+mod color;
 mod inspect;
 mod outcome;
 mod outdated;

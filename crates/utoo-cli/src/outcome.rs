@@ -5,6 +5,7 @@ use utoo_events::{causes, Warning};
 use utoo_install::{InstallError, InstallSummary};
 
 use crate::args::ReporterKind;
+use crate::color::paint;
 use crate::summary_line::{breakdown, summary_line};
 use crate::warnings::grouped;
 
@@ -15,6 +16,8 @@ pub(crate) struct Shape {
     pub json: bool,
     pub rebuilding: bool,
     pub verbose: bool,
+    /// Color on (a terminal, no `NO_COLOR`).
+    pub color: bool,
 }
 
 impl Shape {
@@ -34,7 +37,8 @@ pub(crate) fn report(
     if shape.human() {
         let warnings = result.as_ref().map_or(held, |s| &s.warnings[..]);
         for line in grouped(warnings) {
-            eprintln!("{line}");
+            let rest = line.strip_prefix("warn").unwrap_or(&line);
+            eprintln!("{}{rest}", paint("warn", "33", shape.color));
         }
     }
     match result {
@@ -63,7 +67,7 @@ pub(crate) fn report(
             if shape.kind == ReporterKind::Ndjson {
                 println!("{}", error_json(&error));
             }
-            eprintln!("{}", describe_error(&error));
+            eprintln!("{}", colored_error(&error, shape.color && shape.human()));
             1
         }
     }
@@ -101,6 +105,16 @@ pub(crate) fn describe_error(error: &InstallError) -> String {
         text.push_str(hint);
     }
     text
+}
+
+/// [`describe_error`] with its `error[CODE]` in bold red when `color`.
+fn colored_error(error: &InstallError, color: bool) -> String {
+    let head = format!("error[{}]", error.code());
+    let text = describe_error(error);
+    match text.strip_prefix(&head) {
+        Some(rest) if color => paint(&head, "1;31", true) + rest,
+        _ => text,
+    }
 }
 
 /// The NDJSON stream's last line when the install failed (the summary's twin).

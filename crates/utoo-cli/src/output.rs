@@ -7,9 +7,10 @@ use utoo_events::{NdjsonReporter, Reporter, SilentReporter};
 use utoo_install::{DepField, EditRequest, InstallOptions, Mode};
 
 use crate::args::{Cli, Command, ReporterKind, SaveArgs};
+use crate::bars::BarReporter;
 pub(crate) use crate::outcome::describe_error;
 use crate::outcome::{report, Shape};
-use crate::reporters::{BarReporter, PlainReporter};
+use crate::reporters::PlainReporter;
 use crate::warnings::HoldWarnings;
 
 /// npm's `-ws` is `--workspaces`; to clap it would be `-w s`.
@@ -76,6 +77,7 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
         json,
         rebuilding,
         verbose: level == Level::Verbose,
+        color: crate::color::enabled(),
     };
     report(result, &hold.take(), shape)
 }
@@ -162,7 +164,8 @@ fn reporters(
     Arc<HoldWarnings>,
     Arc<dyn Reporter>,
 ) {
-    let bar = (kind == ReporterKind::Bar).then(|| Arc::new(BarReporter::new()));
+    let bar =
+        (kind == ReporterKind::Bar).then(|| Arc::new(BarReporter::new(crate::color::enabled())));
     let shown: Arc<dyn Reporter> = match (kind, &bar) {
         (ReporterKind::Bar, Some(bar)) => bar.clone(),
         (ReporterKind::Plain, _) => Arc::new(PlainReporter::new(std::io::stderr())),
