@@ -313,6 +313,9 @@ export interface PlannedScripts {
  * - `progress`: `done` of `total` items (`total` may grow while resolving); `package` is the
  *   `name@version` just finished. At most one per stage every 50 ms; the last
  *   (`done === total`) always arrives.
+ * - `download`: tarball bytes of the fetch stage, `bytesDone` of `bytesTotal` (the total
+ *   grows as downloads start; a cache hit counts in neither). At most one every 50 ms; the
+ *   last, with the final sums, arrives before fetch's `phaseEnd`.
  * - `warning`: `code` (`EDEPRECATED`, `ESCRIPTSNOTRUN`, ...) and `message`; the install goes on.
  * - `scriptOutput`: one `line` of a lifecycle `script` of `package`, as it is printed.
  * - `stalled`: nothing happened for `idleMs` (`stalledAfterMs`, default 10 s), repeated while
@@ -322,6 +325,7 @@ export interface PlannedScripts {
 export type ProgressEvent =
   | { type: 'phaseStart'; phase: 'resolve' | 'fetch' | 'link' | 'scripts' }
   | { type: 'progress'; phase: 'resolve' | 'fetch' | 'link' | 'scripts'; done: number; total: number; package?: string }
+  | { type: 'download'; bytesDone: number; bytesTotal: number }
   | { type: 'phaseEnd'; phase: 'resolve' | 'fetch' | 'link' | 'scripts'; elapsedMs: number }
   | { type: 'warning'; code: string; message: string }
   | { type: 'scriptOutput'; package: string; script: string; line: string }

@@ -1,6 +1,6 @@
 'use strict'
 // onProgress: a discriminated union (each type with exactly its fields), throttled with the
-// last of a phase always delivered, `stalled` on silence, a final `done`; script output as it
+// last of a phase always delivered, tarball bytes as `download` events, `stalled` on silence, a final `done`; script output as it
 // is printed; and a callback that throws or is slow never fails or stalls the install.
 
 const assert = require('node:assert/strict')
@@ -36,6 +36,7 @@ const settle = () => new Promise((r) => setTimeout(r, 50))
 const FIELDS = {
   phaseStart: ['phase'],
   progress: ['done', 'package', 'phase', 'total'],
+  download: ['bytesDone', 'bytesTotal'],
   phaseEnd: ['elapsedMs', 'phase'],
   warning: ['code', 'message'],
   scriptOutput: ['line', 'package', 'script'],
@@ -75,6 +76,44 @@ test('each event type carries exactly its own fields; done comes last', async ()
   }
   assert.equal(events.filter((e) => e.type === 'stalled').length, 0, 'no stall in a quick install')
   project.cleanup()
+})
+
+test('download: tarball bytes as they arrive, growing to the bytes downloaded', async () => {
+  const noise = Array.from({ length: 4000 }, (_, i) => `${i * 7919}`).join(',')
+  const slow = await startRegistry(
+    ['a', 'b', 'c'].map((name) => pkg(name, '1.0.0', {}, { 'noise.txt': noise })),
+    { tarballDelayMs: 120 },
+  )
+  const project = makeProject({ dependencies: { a: '1.0.0', b: '1.0.0', c: '1.0.0' } })
+  const events = []
+  // One download at a time, each 120 ms apart: more than the 50 ms throttle.
+  process.env.UTOO_NETWORK_JOBS = '1'
+  let summary
+  try {
+    summary = await install({
+      cwd: project.dir,
+      registry: slow.url,
+      cacheDir: project.cache,
+      onProgress: (e) => events.push(e),
+    })
+  } finally {
+    delete process.env.UTOO_NETWORK_JOBS
+  }
+  await settle()
+  const bytes = events.filter((e) => e.type === 'download')
+  assert.ok(bytes.length >= 2, JSON.stringify(bytes))
+  for (const [i, e] of bytes.entries()) {
+    assert.ok(e.bytesDone <= e.bytesTotal, JSON.stringify(e))
+    if (i > 0) assert.ok(e.bytesDone >= bytes[i - 1].bytesDone, JSON.stringify(bytes))
+  }
+  const last = bytes[bytes.length - 1]
+  assert.ok(last.bytesDone > bytes[0].bytesDone, JSON.stringify(bytes))
+  assert.ok(summary.bytesDownloaded > 0)
+  assert.deepEqual([last.bytesDone, last.bytesTotal], [summary.bytesDownloaded, summary.bytesDownloaded])
+  const fetchEnd = events.findIndex((e) => e.type === 'phaseEnd' && e.phase === 'fetch')
+  assert.ok(events.indexOf(last) < fetchEnd, 'the final sums arrive before fetch ends')
+  project.cleanup()
+  await slow.close()
 })
 
 test('stalled: after stalledAfterMs without an event, with the phase it hangs in', async () => {

@@ -13,6 +13,9 @@ use utoo_events::{Event, Phase, Reporter};
 /// - `progress`: `done` of `total` items (`total` may grow while resolving); `package` is the
 ///   `name@version` just finished. At most one per stage every 50 ms; the last
 ///   (`done === total`) always arrives.
+/// - `download`: tarball bytes of the fetch stage, `bytesDone` of `bytesTotal` (the total
+///   grows as downloads start; a cache hit counts in neither). At most one every 50 ms; the
+///   last, with the final sums, arrives before fetch's `phaseEnd`.
 /// - `warning`: `code` (`EDEPRECATED`, `ESCRIPTSNOTRUN`, ...) and `message`; the install goes on.
 /// - `scriptOutput`: one `line` of a lifecycle `script` of `package`, as it is printed.
 /// - `stalled`: nothing happened for `idleMs` (`stalledAfterMs`, default 10 s), repeated while
@@ -34,6 +37,11 @@ pub enum ProgressEvent {
         total: f64,
         // `name@version` of the item that just finished.
         package: Option<String>,
+    },
+    // Tarball bytes of the fetch stage: `bytesDone` of the `bytesTotal` announced so far.
+    Download {
+        bytes_done: f64,
+        bytes_total: f64,
     },
     // A stage finished.
     PhaseEnd {
@@ -85,9 +93,19 @@ const MIN_INTERVAL: Duration = Duration::from_millis(50);
 /// `progress` events are dropped: a slow callback gets fewer updates, the engine never waits.
 const MAX_BACKLOG: usize = 2;
 
+/// What a throttle slot counts: a phase's items, or the fetch stage's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stream {
+    Items(Phase),
+    Bytes,
+}
+
 pub(crate) struct JsReporter {
     callback: ProgressCallback,
-    last: Mutex<Vec<(Phase, Instant)>>,
+    last: Mutex<Vec<(Stream, Instant)>>,
+    /// The latest `download` the throttle held back, sent before fetch's `phaseEnd` so the
+    /// final sums always arrive.
+    held_bytes: Mutex<Option<ProgressEvent>>,
     /// Events handed to the JS thread and not yet delivered.
     backlog: Arc<AtomicUsize>,
 }
@@ -97,14 +115,12 @@ impl JsReporter {
         JsReporter {
             callback,
             last: Mutex::new(Vec::new()),
+            held_bytes: Mutex::new(None),
             backlog: Arc::default(),
         }
     }
 
-    fn throttled(&self, phase: Phase, done: u64, total: u64) -> bool {
-        if done >= total {
-            return false;
-        }
+    fn throttled(&self, stream: Stream) -> bool {
         if self.backlog.load(Ordering::Relaxed) > MAX_BACKLOG {
             return true;
         }
@@ -112,14 +128,14 @@ impl JsReporter {
             return true;
         };
         let now = Instant::now();
-        match last.iter_mut().find(|(p, _)| *p == phase) {
+        match last.iter_mut().find(|(s, _)| *s == stream) {
             Some((_, at)) if now.duration_since(*at) < MIN_INTERVAL => true,
             Some((_, at)) => {
                 *at = now;
                 false
             }
             None => {
-                last.push((phase, now));
+                last.push((stream, now));
                 false
             }
         }
@@ -147,13 +163,30 @@ impl JsReporter {
 
 impl Reporter for JsReporter {
     fn on_event(&self, event: &Event) {
-        if let Event::Progress {
-            phase, done, total, ..
-        } = event
-        {
-            if self.throttled(*phase, *done, *total) {
-                return;
+        match event {
+            // The last of a phase (`done == total`) always goes through.
+            Event::Progress {
+                phase, done, total, ..
+            } if done < total && self.throttled(Stream::Items(*phase)) => return,
+            Event::Download { .. } => {
+                let throttled = self.throttled(Stream::Bytes);
+                if let Ok(mut held) = self.held_bytes.lock() {
+                    // A newer count replaces the one held; one sent makes it moot.
+                    *held = throttled.then(|| convert(event));
+                }
+                if throttled {
+                    return;
+                }
             }
+            Event::PhaseEnd {
+                phase: Phase::Fetch,
+                ..
+            } => {
+                if let Some(held) = self.held_bytes.lock().ok().and_then(|mut h| h.take()) {
+                    self.send(held);
+                }
+            }
+            _ => {}
         }
         self.send(convert(event));
     }
@@ -178,6 +211,13 @@ fn convert(event: &Event) -> ProgressEvent {
             done: *done as f64,
             total: *total as f64,
             package: package.clone(),
+        },
+        Event::Download {
+            bytes_done,
+            bytes_total,
+        } => ProgressEvent::Download {
+            bytes_done: *bytes_done as f64,
+            bytes_total: *bytes_total as f64,
         },
         Event::PhaseEnd { phase, elapsed_ms } => ProgressEvent::PhaseEnd {
             phase: phase_name(*phase),

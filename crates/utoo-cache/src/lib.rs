@@ -10,10 +10,12 @@ mod download;
 mod error;
 mod file_list;
 mod git;
+mod observer;
 mod store;
 
 pub use download::PackageSource;
 pub use error::CacheError;
 pub use git::{is_git, resolve_ref, split_resolved, GitError};
+pub use observer::DownloadObserver;
 pub use store::{Cache, Fetched};
 pub use utoo_tarball::Limits as TarballLimits;

@@ -9,18 +9,29 @@ use utoo_tarball::Limits;
 
 use crate::download::{download, PackageSource};
 use crate::file_list;
-use crate::CacheError;
+use crate::observer::NoObserver;
+use crate::{CacheError, DownloadObserver};
 
 /// Leftovers in `tmp/` older than this belong to a crashed or killed run.
 const STALE_TMP: Duration = Duration::from_secs(3600);
 
 /// The cache folder: `store-v1/<algo>/<xx>/<rest of hex>/` holds one extracted package.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Cache {
     store: PathBuf,
     tmp: PathBuf,
     pool: Arc<rayon::ThreadPool>,
     limits: Limits,
+    observer: Arc<dyn DownloadObserver>,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache")
+            .field("store", &self.store)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How a package got into the cache.
@@ -49,6 +60,7 @@ impl Cache {
             tmp,
             pool,
             limits: Limits::default(),
+            observer: Arc::new(NoObserver),
         })
     }
 
@@ -56,6 +68,13 @@ impl Cache {
     #[must_use]
     pub fn with_limits(mut self, limits: Limits) -> Cache {
         self.limits = limits;
+        self
+    }
+
+    /// Who hears of tarball bytes as they download.
+    #[must_use]
+    pub fn with_observer(mut self, observer: Arc<dyn DownloadObserver>) -> Cache {
+        self.observer = observer;
         self
     }
 
@@ -105,7 +124,7 @@ impl Cache {
                 });
             }
         }
-        let downloaded = download(client, source, &self.tmp).await?;
+        let downloaded = download(client, source, &self.tmp, &*self.observer).await?;
         let final_path = self.entry_path(&downloaded.integrity);
         let (tx, rx) = tokio::sync::oneshot::channel();
         let tmp = self.tmp.clone();

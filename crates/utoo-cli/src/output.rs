@@ -3,11 +3,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
-use utoo_events::{causes, NdjsonReporter, SilentReporter};
-use utoo_install::{DepField, EditRequest, InstallError, InstallOptions, InstallSummary, Mode};
+use utoo_events::{NdjsonReporter, Reporter, SilentReporter};
+use utoo_install::{DepField, EditRequest, InstallOptions, Mode};
 
 use crate::args::{Cli, Command, ReporterKind, SaveArgs};
-use crate::reporters::{BarReporter, PlainReporter};
+use crate::bars::BarReporter;
+pub(crate) use crate::outcome::describe_error;
+use crate::outcome::{report, Shape};
+use crate::reporters::PlainReporter;
+use crate::warnings::HoldWarnings;
 
 /// npm's `-ws` is `--workspaces`; to clap it would be `-w s`.
 fn npm_spellings(argv: Vec<String>) -> impl Iterator<Item = String> {
@@ -47,13 +51,8 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
         Level::Verbose => ReporterKind::Plain,
         Level::Normal => reporter_kind(cli.global.reporter),
     };
-    let bar = (kind == ReporterKind::Bar).then(|| Arc::new(BarReporter::new()));
-    options.reporter = match (kind, &bar) {
-        (ReporterKind::Bar, Some(bar)) => bar.clone(),
-        (ReporterKind::Plain, _) => Arc::new(PlainReporter::new(std::io::stderr())),
-        (ReporterKind::Ndjson, _) => Arc::new(NdjsonReporter::new(std::io::stdout())),
-        _ => Arc::new(SilentReporter),
-    };
+    let (bar, hold, reporter) = reporters(kind);
+    options.reporter = reporter;
     let cancel = options.cancel.clone();
     let ctrl_c = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -73,55 +72,14 @@ pub async fn run(argv: Vec<String>, node_version: Option<String>) -> i32 {
     if let Some(bar) = &bar {
         bar.finish();
     }
-    report(result, kind, json, rebuilding)
-}
-
-/// Prints the outcome in the shape the flags asked for; returns the exit code.
-fn report(
-    result: Result<InstallSummary, InstallError>,
-    kind: ReporterKind,
-    json: bool,
-    rebuilding: bool,
-) -> i32 {
-    match result {
-        Ok(summary) if json => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&summary).unwrap_or_default()
-            );
-            0
-        }
-        Err(error) if json => {
-            let value = error_json(&error);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&serde_json::json!({ "error": value["error"] }))
-                    .unwrap_or_default()
-            );
-            eprintln!("{}", describe_error(&error));
-            1
-        }
-        Ok(summary) => {
-            match kind {
-                ReporterKind::Ndjson => println!(
-                    "{}",
-                    serde_json::json!({"type": "summary", "summary": summary})
-                ),
-                ReporterKind::Silent => {}
-                // npm's own closing line for rebuild.
-                _ if rebuilding => eprintln!("rebuilt dependencies successfully"),
-                _ => eprintln!("{}", describe(&summary)),
-            }
-            0
-        }
-        Err(error) => {
-            if kind == ReporterKind::Ndjson {
-                println!("{}", error_json(&error));
-            }
-            eprintln!("{}", describe_error(&error));
-            1
-        }
-    }
+    let shape = Shape {
+        kind,
+        json,
+        rebuilding,
+        verbose: level == Level::Verbose,
+        color: crate::color::enabled(),
+    };
+    report(result, &hold.take(), shape)
 }
 
 /// The command line and the folder it runs in; `Err` is the exit code (help, usage errors).
@@ -197,6 +155,33 @@ fn engine_options(cli: &Cli, cwd: PathBuf, node_version: Option<String>) -> Inst
     options
 }
 
+/// The listeners for `kind`: the bar (to finish), the warnings held for the end, and what
+/// the engine reports to.
+fn reporters(
+    kind: ReporterKind,
+) -> (
+    Option<Arc<BarReporter>>,
+    Arc<HoldWarnings>,
+    Arc<dyn Reporter>,
+) {
+    let bar =
+        (kind == ReporterKind::Bar).then(|| Arc::new(BarReporter::new(crate::color::enabled())));
+    let shown: Arc<dyn Reporter> = match (kind, &bar) {
+        (ReporterKind::Bar, Some(bar)) => bar.clone(),
+        (ReporterKind::Plain, _) => Arc::new(PlainReporter::new(std::io::stderr())),
+        (ReporterKind::Ndjson, _) => Arc::new(NdjsonReporter::new(std::io::stdout())),
+        _ => Arc::new(SilentReporter),
+    };
+    // Warnings are printed at the end, grouped; the event stream keeps them inline.
+    let hold = Arc::new(HoldWarnings::new(shown.clone()));
+    let reporter: Arc<dyn Reporter> = if kind == ReporterKind::Ndjson {
+        shown
+    } else {
+        hold.clone()
+    };
+    (bar, hold, reporter)
+}
+
 /// `auto` is a bar on a terminal outside CI, plain lines otherwise.
 fn reporter_kind(asked: ReporterKind) -> ReporterKind {
     match asked {
@@ -232,60 +217,6 @@ fn save_exact(options: &mut InstallOptions, save: &SaveArgs) {
     if save.save_exact {
         options.set("save-exact", true);
     }
-}
-
-/// The closing line: what changed and where the time went.
-pub(crate) fn describe(s: &InstallSummary) -> String {
-    let t = &s.timings;
-    if s.up_to_date {
-        return format!(
-            "up to date, {} packages checked in {}ms",
-            s.packages, t.total_ms
-        );
-    }
-    format!(
-        "added {}, changed {}, removed {} ({} packages; {} downloaded, {} from cache) in {}ms \
-         [resolve {}ms, fetch+link {}ms, bins {}ms, scripts {}ms]",
-        s.added,
-        s.changed,
-        s.removed,
-        s.packages,
-        s.downloaded,
-        s.cache_hits,
-        t.total_ms,
-        t.resolve_ms,
-        t.fetch_link_ms,
-        t.bins_ms,
-        t.scripts_ms
-    )
-}
-
-/// `error[CODE]: what failed`, then one `caused by:` line per source down the chain, then
-/// what to do on a `hint:` line of its own.
-pub(crate) fn describe_error(error: &InstallError) -> String {
-    let mut text = format!("error[{}]: {error}", error.code());
-    for cause in causes(error) {
-        text.push_str("\n  caused by: ");
-        text.push_str(&cause);
-    }
-    if let Some(hint) = error.hint() {
-        text.push_str("\nhint: ");
-        text.push_str(hint);
-    }
-    text
-}
-
-/// The NDJSON stream's last line when the install failed (the summary's twin).
-pub(crate) fn error_json(error: &InstallError) -> serde_json::Value {
-    serde_json::json!({
-        "type": "error",
-        "error": {
-            "code": error.code(),
-            "message": error.to_string(),
-            "causes": causes(error),
-            "hint": error.hint(),
-        },
-    })
 }
 
 /// How much the run says, from `--silent`, `--verbose` and `--loglevel`.

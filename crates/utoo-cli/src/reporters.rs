@@ -1,71 +1,10 @@
-//! The CLI's subscribers to engine events: every line of progress output lives here.
+//! The plain-lines subscriber to engine events, for CI logs and pipes (the live bars are
+//! in `bars.rs`).
 
 use std::io::Write;
 use std::sync::Mutex;
-use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use utoo_events::{Event, Phase, Reporter};
-
-#[derive(Default)]
-struct Counters {
-    resolved: u64,
-    fetched: (u64, u64),
-    linked: (u64, u64),
-}
-
-/// A one-line live bar on stderr for terminals.
-pub(crate) struct BarReporter {
-    bar: ProgressBar,
-    counters: Mutex<Counters>,
-}
-
-impl BarReporter {
-    pub(crate) fn new() -> BarReporter {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(12));
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg}").expect("static template parses"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(100));
-        BarReporter {
-            bar,
-            counters: Mutex::default(),
-        }
-    }
-
-    pub(crate) fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
-}
-
-impl Reporter for BarReporter {
-    fn on_event(&self, event: &Event) {
-        let Ok(mut c) = self.counters.lock() else {
-            return;
-        };
-        match event {
-            Event::Progress {
-                phase, done, total, ..
-            } => match phase {
-                Phase::Resolve => c.resolved = *done,
-                Phase::Fetch => c.fetched = (*done, *total),
-                Phase::Link => c.linked = (*done, *total),
-                // Script progress shows as the scripts' own output lines.
-                Phase::Scripts => return,
-            },
-            Event::Warning { code, message } => self.bar.println(format!("warn {code} {message}")),
-            // The bar shows counters, not stage boundaries or script output.
-            Event::PhaseStart { .. }
-            | Event::PhaseEnd { .. }
-            | Event::ScriptOutput { .. }
-            | Event::Stalled { .. } => return,
-        }
-        self.bar.set_message(format!(
-            "resolved {} · fetched {}/{} · linked {}/{}",
-            c.resolved, c.fetched.0, c.fetched.1, c.linked.0, c.linked.1
-        ));
-    }
-}
+use utoo_events::{Event, Reporter};
 
 /// Plain lines, one per finished stage, for CI logs and pipes.
 pub(crate) struct PlainReporter<W: Write + Send> {
@@ -86,14 +25,18 @@ impl<W: Write + Send> Reporter for PlainReporter<W> {
             Event::PhaseEnd { phase, elapsed_ms } => {
                 format!("{} done in {elapsed_ms}ms", phase.as_str())
             }
-            Event::Warning { code, message } => format!("warn {code} {message}"),
             Event::ScriptOutput {
                 package,
                 script,
                 line,
             } => format!("{package} {script}: {line}"),
-            // A log gets one line per stage, not one per package.
-            Event::PhaseStart { .. } | Event::Progress { .. } | Event::Stalled { .. } => return,
+            // A log gets one line per stage, not one per package; warnings come after the
+            // run, grouped.
+            Event::PhaseStart { .. }
+            | Event::Progress { .. }
+            | Event::Stalled { .. }
+            | Event::Download { .. }
+            | Event::Warning { .. } => return,
         };
         if let Ok(mut out) = self.out.lock() {
             let _ = writeln!(out, "{line}");
@@ -104,9 +47,10 @@ impl<W: Write + Send> Reporter for PlainReporter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use utoo_events::Phase;
 
     #[test]
-    fn plain_prints_phase_ends_and_warnings_only() {
+    fn plain_prints_phase_ends_only() {
         let r = PlainReporter::new(Vec::new());
         r.on_event(&Event::Progress {
             phase: Phase::Fetch,
@@ -123,6 +67,6 @@ mod tests {
             message: "x@1: old".into(),
         });
         let text = String::from_utf8(r.out.into_inner().unwrap()).unwrap();
-        assert_eq!(text, "resolve done in 5ms\nwarn EDEPRECATED x@1: old\n");
+        assert_eq!(text, "resolve done in 5ms\n");
     }
 }

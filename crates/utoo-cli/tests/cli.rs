@@ -63,7 +63,7 @@ async fn exit_codes_help_and_install() {
         String::from_utf8_lossy(&add.stderr)
     );
     let stderr = String::from_utf8_lossy(&add.stderr);
-    assert!(stderr.contains("added 1"), "{stderr}");
+    assert!(stderr.contains("\nadded 1 package in "), "{stderr}");
     let bin = Command::new(ctx.root().join("node_modules/.bin/dep"))
         .output()
         .unwrap();
@@ -198,9 +198,39 @@ async fn json_silent_and_verbose() {
     let verbose = utoo(&ctx, &["install", "--verbose"]);
     let stderr = String::from_utf8_lossy(&verbose.stderr);
     assert!(
-        stderr.contains("resolve done") && stderr.contains("added"),
+        stderr.contains("resolve done") && stderr.contains("\nadded 1 package in "),
         "{stderr}"
     );
+    // The breakdown is --verbose's alone.
+    assert!(
+        stderr.contains("1 in the tree: 0 downloaded, 1 from cache; resolve "),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(ctx.root().join("node_modules")).unwrap();
+    let normal = utoo(&ctx, &["install", "--reporter", "plain"]);
+    assert!(!String::from_utf8_lossy(&normal.stderr).contains("from cache"));
+}
+
+/// Warnings wait for the end of the run: after the phase lines, grouped by code, each once,
+/// before npm's summary line (or the error, when the run failed).
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_warnings_grouped_at_the_end() {
+    let old = |name: &str| Pkg::new(name, "1.0.0").with("deprecated", json!("use something else"));
+    let ctx = TestContext::new(
+        &[
+            old("old-a").dep("built", "1"),
+            old("old-b"),
+            Pkg::new("built", "1.0.0").with("scripts", json!({"install": "echo x > x.txt"})),
+            old("old-c").dep("nope", "1"),
+        ],
+        json!({"dependencies": {"old-a": "1", "old-b": "1"}}),
+    )
+    .await;
+    let ok = utoo(&ctx, &["install", "--reporter", "plain"]);
+    assert_snapshot!("warnings_success", ctx.render_output(&ok));
+    ctx.write_package_json(json!({"dependencies": {"old-c": "1"}}));
+    let failed = utoo(&ctx, &["install", "--reporter", "plain"]);
+    assert_snapshot!("warnings_failure", ctx.render_output(&failed));
 }
 
 /// An absent `--legacy-peer-deps` leaves the project's `.npmrc` in force; a given

@@ -52,6 +52,17 @@ pub enum Event {
         /// The package that just finished, `name@version`.
         package: Option<String>,
     },
+    /// Tarball bytes of the fetch stage: `bytes_done` have arrived of `bytes_total`
+    /// announced so far. The total grows as downloads start (each response's
+    /// `Content-Length`; a body without one counts as it arrives) and ends equal to the
+    /// bytes done. Cache hits download nothing and count in neither.
+    #[serde(rename_all = "camelCase")]
+    Download {
+        /// Compressed bytes received.
+        bytes_done: u64,
+        /// Compressed bytes expected so far.
+        bytes_total: u64,
+    },
     /// A stage finished.
     #[serde(rename_all = "camelCase")]
     PhaseEnd {
@@ -97,6 +108,7 @@ impl Event {
             | Event::Progress { phase, .. }
             | Event::PhaseEnd { phase, .. } => Some(*phase),
             Event::ScriptOutput { .. } => Some(Phase::Scripts),
+            Event::Download { .. } => Some(Phase::Fetch),
             Event::Stalled { phase, .. } => *phase,
             Event::Warning { .. } => None,
         }
@@ -117,6 +129,14 @@ mod tests {
         assert_eq!(
             json,
             r#"{"type":"phaseEnd","phase":"fetch","elapsedMs":12}"#
+        );
+        let bytes = Event::Download {
+            bytes_done: 5,
+            bytes_total: 9,
+        };
+        assert_eq!(
+            serde_json::to_string(&bytes).unwrap(),
+            r#"{"type":"download","bytesDone":5,"bytesTotal":9}"#
         );
     }
 }

@@ -8,6 +8,7 @@
 //! a `run`: [`Project`](project::Project) → `Plan` → `Target` and `Diff` → prune →
 //! `FetchLink` → bins → `DependencyScripts` → `Lockfiles` → `RootScripts`.
 
+mod byte_meter;
 mod cancel;
 mod context;
 mod diff;

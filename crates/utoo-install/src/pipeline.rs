@@ -10,6 +10,7 @@ use utoo_events::{Event, Events, Phase, WarningCode};
 use utoo_linker::{LinkMethod, Linker};
 use utoo_registry::RegistryClient;
 
+use crate::byte_meter::ByteMeter;
 use crate::context::Context;
 use crate::package::{Placed, Placement};
 use crate::InstallError;
@@ -72,8 +73,9 @@ impl FetchLink {
             return Ok(FetchOutcome::default());
         }
         let pool = blocking_pool();
-        let cache =
-            Cache::open(&ctx.cache_dir, pool.clone())?.with_limits(ctx.options.tarball_limits);
+        let cache = Cache::open(&ctx.cache_dir, pool.clone())?
+            .with_limits(ctx.options.tarball_limits)
+            .with_observer(Arc::new(ByteMeter::new(ctx.events.clone())));
         let total = self.place.len() as u64;
         let phases = (
             ctx.events.phase(Phase::Fetch),

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::Semaphore;
-use utoo_events::{one_line, ErrorCode, Event, Events, WarningCode};
+use utoo_events::{one_line, ErrorCode, Event, Events, Phase, WarningCode};
 
 use crate::{ScriptEnv, ScriptJob};
 
@@ -222,6 +222,7 @@ pub async fn run_jobs(
     let jobs = Arc::new(jobs);
     let permits = Arc::new(Semaphore::new(parallel.max(1)));
     let mut outcome = ScriptOutcome::default();
+    let mut finished = 0;
     for wave in waves {
         let mut set = tokio::task::JoinSet::new();
         for index in wave {
@@ -236,18 +237,23 @@ pub async fn run_jobs(
                 for (event, command) in &job.scripts {
                     run_script(&env, job, event, command, &events).await?;
                 }
-                Ok::<usize, ScriptError>(job.scripts.len())
+                Ok::<(usize, usize), ScriptError>((index, job.scripts.len()))
             });
         }
         let mut first_error = None;
         while let Some(result) = set.join_next().await {
+            finished += 1;
             match result.expect("script tasks do not panic") {
-                Ok(ran) => outcome.ran += ran as u64,
+                Ok((index, ran)) => {
+                    outcome.ran += ran as u64;
+                    progress(events, finished, jobs.len(), &jobs[index].id);
+                }
                 Err(e) => {
                     let package = match &e {
                         ScriptError::Failed { package, .. }
                         | ScriptError::Spawn { package, .. } => package.clone(),
                     };
+                    progress(events, finished, jobs.len(), &package);
                     let optional = jobs.iter().any(|j| j.id == package && j.optional);
                     if optional {
                         events.warn(
@@ -266,6 +272,16 @@ pub async fn run_jobs(
         }
     }
     Ok(outcome)
+}
+
+/// `done` of `total` packages' scripts have finished, the last of them `package`'s.
+fn progress(events: &Events, done: usize, total: usize, package: &str) {
+    events.emit(&Event::Progress {
+        phase: Phase::Scripts,
+        done: done as u64,
+        total: total as u64,
+        package: Some(package.to_owned()),
+    });
 }
 
 /// Groups jobs so each group's dependencies are all in earlier groups. Cycles (packages
@@ -358,6 +374,21 @@ mod tests {
         let outcome = run_jobs(env.clone(), jobs, 2, &events).await.unwrap();
         assert_eq!(outcome.ran, 2);
         assert_eq!(outcome.optional_failures.len(), 1);
+        // A progress event per finished package, failed optional ones included.
+        let progress: Vec<(u64, u64)> = reporter
+            .events()
+            .iter()
+            .filter_map(|e| match e {
+                Event::Progress {
+                    phase: Phase::Scripts,
+                    done,
+                    total,
+                    ..
+                } => Some((*done, *total)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(progress, [(1, 3), (2, 3), (3, 3)]);
         assert_eq!(
             std::fs::read_to_string(&log).unwrap(),
             "first:dep:postinstall\nsecond:dependent:postinstall\n"

@@ -6,7 +6,8 @@ use utoo_events::{Event, Phase};
 /// its counters: each `PhaseStart` is followed by exactly one `PhaseEnd` of its phase (and
 /// no second start before it), a phase's `Progress` comes only between the two, its `done`
 /// never goes down and, at the last report, does not exceed `total` (which may grow while
-/// resolving). Returns the first breach.
+/// resolving). `Download` bytes come inside fetch, never go down, and end at their total.
+/// Returns the first breach.
 pub fn check_phase_order(events: &[Event]) -> Result<(), String> {
     let mut open: BTreeMap<&'static str, Open> = BTreeMap::new();
     for (i, event) in events.iter().enumerate() {
@@ -15,6 +16,7 @@ pub fn check_phase_order(events: &[Event]) -> Result<(), String> {
                 let fresh = Open {
                     started: i,
                     last: None,
+                    bytes: None,
                 };
                 if let Some(before) = open.insert(phase.as_str(), fresh) {
                     return Err(format!(
@@ -28,6 +30,7 @@ pub fn check_phase_order(events: &[Event]) -> Result<(), String> {
                     return Err(format!("event {i}: {phase:?} ends but is not open"));
                 };
                 check_last(*phase, ended.last).map_err(|e| format!("event {i}: {e}"))?;
+                check_bytes_at_end(ended.bytes).map_err(|e| format!("event {i}: {e}"))?;
             }
             Event::Progress {
                 phase, done, total, ..
@@ -46,6 +49,11 @@ pub fn check_phase_order(events: &[Event]) -> Result<(), String> {
                 }
                 *last = Some((*done, *total));
             }
+            Event::Download {
+                bytes_done,
+                bytes_total,
+            } => on_download(open.get_mut("fetch"), *bytes_done, *bytes_total)
+                .map_err(|e| format!("event {i}: {e}"))?,
             Event::Warning { .. } | Event::ScriptOutput { .. } | Event::Stalled { .. } => {}
         }
     }
@@ -64,6 +72,34 @@ struct Open {
     started: usize,
     /// The last `(done, total)` it reported.
     last: Option<(u64, u64)>,
+    /// The fetch phase's last `(bytes_done, bytes_total)`.
+    bytes: Option<(u64, u64)>,
+}
+
+/// Bytes come inside the fetch phase, never go down, never pass their total.
+fn on_download(fetch: Option<&mut Open>, done: u64, total: u64) -> Result<(), String> {
+    let Some(fetch) = fetch else {
+        return Err("download bytes outside the fetch phase".into());
+    };
+    if let Some((before, _)) = fetch.bytes {
+        if done < before {
+            return Err(format!("bytes went back from {before} to {done}"));
+        }
+    }
+    if done > total {
+        return Err(format!("bytes done {done} above total {total}"));
+    }
+    fetch.bytes = Some((done, total));
+    Ok(())
+}
+
+fn check_bytes_at_end(bytes: Option<(u64, u64)>) -> Result<(), String> {
+    match bytes {
+        Some((done, total)) if done != total => Err(format!(
+            "fetch ends with {done} bytes of {total} downloaded"
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn check_last(phase: Phase, last: Option<(u64, u64)>) -> Result<(), String> {
@@ -120,6 +156,13 @@ mod tests {
         }
     }
 
+    fn bytes(bytes_done: u64, bytes_total: u64) -> Event {
+        Event::Download {
+            bytes_done,
+            bytes_total,
+        }
+    }
+
     #[test]
     fn accepts_overlapping_well_formed_phases() {
         let events = [
@@ -130,8 +173,10 @@ mod tests {
             end(Phase::Resolve),
             start(Phase::Fetch),
             start(Phase::Link),
+            bytes(10, 30),
             progress(Phase::Fetch, 1, 2),
             progress(Phase::Link, 1, 2),
+            bytes(30, 30),
             progress(Phase::Fetch, 2, 2),
             progress(Phase::Link, 2, 2),
             end(Phase::Fetch),
@@ -142,7 +187,7 @@ mod tests {
 
     #[test]
     fn names_each_kind_of_breach() {
-        let cases: [(&[Event], &str); 6] = [
+        let cases: [(&[Event], &str); 9] = [
             (&[start(Phase::Scripts)], "never ends"),
             (&[end(Phase::Link)], "is not open"),
             (&[start(Phase::Link), start(Phase::Link)], "starts again"),
@@ -162,6 +207,15 @@ mod tests {
                     end(Phase::Fetch),
                 ],
                 "above total",
+            ),
+            (&[bytes(1, 1)], "outside the fetch phase"),
+            (
+                &[start(Phase::Fetch), bytes(5, 9), bytes(4, 9)],
+                "bytes went back",
+            ),
+            (
+                &[start(Phase::Fetch), bytes(5, 9), end(Phase::Fetch)],
+                "fetch ends with 5 bytes of 9",
             ),
         ];
         for (events, wanted) in cases {

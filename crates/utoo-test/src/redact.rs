@@ -27,7 +27,7 @@ impl Redactions {
     }
 }
 
-/// `12ms` → `[N]ms`, `"elapsedMs":12` → `"elapsedMs":[N]`, and the fields of
+/// `12ms` (and ` in 3s`) → `[N]ms`, `"elapsedMs":12` → `"elapsedMs":[N]`, and the fields of
 /// [`VARYING_NUMBERS`].
 fn redact_numbers(text: &str) -> String {
     let bytes = text.as_bytes();
@@ -51,7 +51,14 @@ fn redact_numbers(text: &str) -> String {
             rest.starts_with(b"ms") && !rest.get(2).is_some_and(u8::is_ascii_alphanumeric);
         let varying_field =
             out.ends_with("Ms\":") || VARYING_NUMBERS.iter().any(|key| out.ends_with(key));
-        if unit_ms || varying_field {
+        // npm's summary time (`in 3s`, `in 2m`): a slow run must not change a snapshot.
+        let coarse_unit = out.ends_with(" in ")
+            && rest.first().is_some_and(|u| b"smhd".contains(u))
+            && !rest.get(1).is_some_and(u8::is_ascii_alphanumeric);
+        if coarse_unit {
+            out.push_str("[N]ms");
+            i += 1;
+        } else if unit_ms || varying_field {
             out.push_str("[N]");
         } else {
             out.push_str(&text[start..i]);
@@ -99,12 +106,12 @@ mod tests {
             registry: "http://127.0.0.1:4873/".into(),
         };
         let text = "in /tmp/x/project and /tmp/x/cache from http://127.0.0.1:4873/a/-/a-1.tgz \
-                    done in 12ms [resolve 3ms] v1.0.0 x2ms {\"elapsedMs\":7,\"bytesDownloaded\":99,\"n\":5} \
+                    done in 12ms [resolve 3ms] added 1 package in 3s (in 2m) in 4sx v1.0.0 x2ms {\"elapsedMs\":7,\"bytesDownloaded\":99,\"n\":5} \
                     \"sha512-AbC+/9==\" sha1-ff";
         assert_eq!(
             r.apply(text),
             "in [PROJECT] and [TEMP]/cache from [REGISTRY]/a/-/a-1.tgz \
-             done in [N]ms [resolve [N]ms] v1.0.0 x2ms {\"elapsedMs\":[N],\"bytesDownloaded\":[N],\"n\":5} \
+             done in [N]ms [resolve [N]ms] added 1 package in [N]ms (in 2m) in 4sx v1.0.0 x2ms {\"elapsedMs\":[N],\"bytesDownloaded\":[N],\"n\":5} \
              \"sha512-[HASH]\" sha1-[HASH]"
         );
     }
