@@ -101,3 +101,24 @@ proptest! {
         let _ = Lockfile::read(&path);
     }
 }
+
+/// The committed corpus (tests/corpus/): inputs that once mattered, replayed on every run.
+#[test]
+fn the_corpus_never_panics_and_keys_stay_inside_the_project() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&corpus).unwrap() {
+        let path = entry.unwrap().path();
+        seen += 1;
+        if let Ok(Some(lock)) = Lockfile::read(&path) {
+            for key in lock.packages.keys() {
+                assert!(
+                    inside_project(key),
+                    "{}: {key:?} read as a package path",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(seen >= 5, "the corpus is there");
+}

@@ -150,3 +150,25 @@ proptest! {
         let _ = Packument::from_json_slice(&bytes[..end]);
     }
 }
+
+/// The committed corpus (tests/corpus/): specs and names that once mattered, replayed on every
+/// run through the same invariants as the generated ones.
+#[test]
+fn the_corpus_never_panics_and_names_stay_single_folders() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let read = |file: &str| std::fs::read_to_string(corpus.join(file)).unwrap();
+    let names = read("names.txt");
+    for spec in read("specs.txt").lines() {
+        let _ = VersionReq::parse(spec);
+        for name in names.lines().chain(["x"]) {
+            if let Ok(Spec::Registry { name: real, .. }) = Spec::parse(name, spec) {
+                assert_safe_folder_name(&real);
+            }
+        }
+    }
+    for name in names.lines() {
+        if check_name(name).is_ok() {
+            assert_safe_folder_name(name);
+        }
+    }
+}
