@@ -153,3 +153,73 @@ async fn a_full_disk_or_a_denied_write_fails_clearly_and_loses_nothing() {
         assert_tree_matches_lockfile(ctx.root(), point);
     }
 }
+
+/// Unmounts the small filesystem when the test ends, however it ends.
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+/// A real full disk, not a failpoint: the cache on a 4 MiB tmpfs (mounted when the test may
+/// mount, i.e. runs as root; skipped otherwise) and a package that inflates to 6 MB. The add
+/// fails with EIO naming the OS error, package.json and package-lock.json stay byte for byte,
+/// and the cache holds no partial entry.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_real_full_disk_fails_clearly_and_loses_nothing() {
+    let small = std::env::temp_dir().join(format!("utoo-small-fs-{}", std::process::id()));
+    std::fs::create_dir_all(&small).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+        .arg(&small)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a small tmpfs here (not root)");
+        let _ = std::fs::remove_dir(&small);
+        return;
+    }
+    let _unmount = Mounted(small.clone());
+    // Incompressible enough that the tarball stays small in memory but not on disk.
+    let mut seed = 0x2545_f491_u64;
+    let blob: String = (0..6_000_000)
+        .map(|_| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            char::from(b"0123456789abcdef"[(seed >> 60) as usize])
+        })
+        .collect();
+    let mut packages = fixture();
+    packages.push(Pkg::new("big", "1.0.0").file("blob.txt", &blob, false));
+    let ctx = TestContext::new(&packages, package_json()).await;
+    let install = utoo(&ctx, &["install"], None);
+    assert!(install.status.success(), "{}", ctx.render_output(&install));
+    let before = |f: &str| std::fs::read(ctx.root().join(f)).unwrap();
+    let (package_json, lockfile) = (before("package.json"), before("package-lock.json"));
+    let cache = small.join("cache");
+    let cache_arg = cache.to_string_lossy().into_owned();
+    let failed = utoo(&ctx, &["add", "big", "--cache-dir", &cache_arg], None);
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(
+        failed.status.code(),
+        Some(1),
+        "{}",
+        ctx.render_output(&failed)
+    );
+    assert!(
+        stderr.contains("error[EIO]") && stderr.contains("os error 28"),
+        "{stderr}"
+    );
+    assert!(
+        before("package.json") == package_json,
+        "package.json changed"
+    );
+    assert!(
+        before("package-lock.json") == lockfile,
+        "package-lock.json changed"
+    );
+    assert_cache_whole(&cache, "full disk");
+}
