@@ -493,3 +493,38 @@ async fn typos_exit_2_with_the_closest_spelling() {
     assert_eq!(command.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&command.stderr).contains("'outdated'"));
 }
+
+/// The human output (plain lines, npm's summary) and exit code of each installing command,
+/// in one transcript on a fixed fixture: install, update, dedupe, remove, ci, rebuild.
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_each_installing_command() {
+    let packages = vec![
+        Pkg::new("top", "1.0.0").dep("leaf", "^1"),
+        Pkg::new("leaf", "1.0.0"),
+        Pkg::new("leaf", "1.1.0"),
+        Pkg::new("other", "1.0.0").dep("leaf", "1.0.0"),
+    ];
+    let ctx = TestContext::new(
+        &packages,
+        json!({"dependencies": {"top": "1", "leaf": "1.0.0"}}),
+    )
+    .await;
+    let mut transcript = String::new();
+    let mut step = |args: &[&str]| {
+        let mut full = args.to_vec();
+        full.extend(["--reporter", "plain"]);
+        transcript.push_str(&format!("$ utoo {}\n", args.join(" ")));
+        transcript.push_str(&ctx.render_output(&utoo(&ctx, &full)));
+        transcript.push('\n');
+    };
+    step(&["install"]);
+    // The root's pin goes; leaf may move to 1.1.0 now.
+    ctx.write_package_json(json!({"dependencies": {"top": "1", "other": "1"}}));
+    step(&["install"]);
+    step(&["update", "leaf"]);
+    step(&["dedupe"]);
+    step(&["remove", "other"]);
+    step(&["ci"]);
+    step(&["rebuild"]);
+    assert_snapshot!(transcript);
+}
