@@ -16,7 +16,7 @@ use crate::installed::Installed;
 use crate::lock::ProjectLock;
 use crate::project::Project;
 use crate::script_policy::{trusted_version, ScriptPolicy, Verdict};
-use crate::{InstallError, InstallOptions, Mode};
+use crate::{InstallError, InstallOptions};
 
 /// What to do with the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +90,8 @@ pub async fn review_scripts(
 ) -> Result<ReviewReport, InstallError> {
     let ctx = Context::new(options)?;
     let project = Project::load(&ctx.root)?;
-    let _lock = ProjectLock::acquire(&project, Mode::Install, &ctx.events).await?;
+    // Waits for a running install, but creates nothing: no node_modules, nothing to review.
+    let _lock = ProjectLock::acquire_existing(&project, &ctx.events).await?;
     let manifest = &project.root_manifest();
     let installed = Installed::read(&ctx.root)?;
     let nodes = candidates(&installed);
