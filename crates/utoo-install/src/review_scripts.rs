@@ -15,7 +15,7 @@ use crate::context::Context;
 use crate::installed::Installed;
 use crate::lock::ProjectLock;
 use crate::project::Project;
-use crate::script_policy::{trusted_version, ScriptPolicy, Verdict};
+use crate::script_policy::{key_targets, split_key, trusted_version, ScriptPolicy, Verdict};
 use crate::{InstallError, InstallOptions};
 
 /// What to do with the policy.
@@ -198,15 +198,9 @@ impl Node<'_> {
         }
     }
 
-    /// Whether policy key `key` names this package, whatever its version part (npm's
-    /// `keyTargetsNode`).
+    /// Whether policy key `key` names this package, whatever its version part.
     fn targeted_by(&self, key: &str) -> bool {
-        let resolved = self.entry.resolved.as_deref().unwrap_or_default();
-        if let Some(source) = crate::script_policy::source_key(key) {
-            let base = resolved.split('#').next().unwrap_or(resolved);
-            return source == base || source.strip_prefix("file:") == Some(resolved);
-        }
-        split_key(key).0 == self.name && !resolved.starts_with("git")
+        key_targets(key, self.entry, self.name)
     }
 }
 
@@ -292,15 +286,6 @@ where
         groups.entry(node.name_key()).or_default().push(node);
     }
     groups
-}
-
-/// `name@version` → (`name`, `Some(version)`); a scope's leading `@` is part of the name.
-fn split_key(key: &str) -> (&str, Option<&str>) {
-    let key = key.trim();
-    match key.rfind('@').filter(|i| *i > 0) {
-        Some(i) => (&key[..i], Some(key[i + 1..].trim())),
-        None => (key, None),
-    }
 }
 
 /// `name@1.2.3`: one exact version.

@@ -71,9 +71,34 @@ fn origin<'a>(entry: &'a LockEntry, name: &str) -> Origin<'a> {
     }
 }
 
+/// `name@version` → (`name`, `Some(version)`): the version part follows the last `@` that is
+/// not the first character, so a scope's leading `@` is part of the name.
+pub(crate) fn split_key(key: &str) -> (&str, Option<&str>) {
+    let key = key.trim();
+    match key.rfind('@').filter(|i| *i > 0) {
+        Some(i) => (&key[..i], Some(key[i + 1..].trim())),
+        None => (key, None),
+    }
+}
+
+fn same_source(source: &str, resolved: &str) -> bool {
+    source == resolved || source.strip_prefix("file:") == Some(resolved)
+}
+
+/// Whether policy key `key` names the package at `name` locked as `entry`, whatever the
+/// key's version part (npm's `keyTargetsNode`): a registry key a registry package of that
+/// name, a source key the package from that source.
+pub(crate) fn key_targets(key: &str, entry: &LockEntry, name: &str) -> bool {
+    match (source_key(key), origin(entry, name)) {
+        (Some(source), Origin::Source(resolved)) => same_source(&source, resolved),
+        (None, Origin::Registry(_)) => split_key(key).0 == name,
+        _ => false,
+    }
+}
+
 /// The source a key names, when it names one (`github:u/r`, `u/r`, a git or tarball URL,
 /// `file:`); `None` for a registry key.
-pub(crate) fn source_key(key: &str) -> Option<String> {
+fn source_key(key: &str) -> Option<String> {
     let looks_like_source = key.contains("://")
         || ["git+", "github:", "gitlab:", "bitbucket:", "file:"]
             .iter()
@@ -108,13 +133,8 @@ impl Rule {
                 allow,
             });
         }
-        // `@scope/name@1.2.3`: the version part follows the last `@` that is not the first
-        // character.
-        let split = key.rfind('@').filter(|i| *i > 0);
-        let (name, version) = match split {
-            Some(i) => (&key[..i], key[i + 1..].trim()),
-            None => (key, ""),
-        };
+        let (name, version) = split_key(key);
+        let version = version.unwrap_or_default();
         if name.is_empty() {
             return Err(format!("ignoring unparseable entry \"{key}\""));
         }
@@ -164,9 +184,7 @@ impl Rule {
                         (Some(_), None) => !self.allow,
                     }
             }
-            (Target::Source(source), Origin::Source(resolved)) => {
-                source == resolved || source.strip_prefix("file:") == Some(resolved)
-            }
+            (Target::Source(source), Origin::Source(resolved)) => same_source(source, resolved),
             _ => false,
         }
     }
