@@ -52,24 +52,27 @@ pub(crate) fn users_can_nest(
     real_name: &str,
     version: &str,
 ) -> bool {
-    let users = tree.dependents.get(name).map_or(&[][..], Vec::as_slice);
-    users
-        .iter()
-        .filter(|&&u| u != asker && tree.is_attached(u) && !tree.is_within(u, found))
-        .all(|&u| {
-            tree.nodes[u]
-                .edges
-                .iter()
-                .filter(|(n, _, _)| n == name)
-                .all(|(_, spec, kind)| {
-                    tree.lookup(tree.resolve_base(u, *kind), name) != Some(found)
-                        || satisfies(name, spec, real_name, version)
-                        || {
-                            let deepest = deepest_nesting(tree, u, name, *kind);
-                            deepest != target && !tree.is_within(target, deepest)
-                        }
-                })
-        })
+    tree.every_use(found, name, |user, spec, kind| {
+        user == asker || !tree.is_attached(user) || satisfies(name, spec, real_name, version) || {
+            let deepest = deepest_nesting(tree, user, name, kind);
+            deepest != target && !tree.is_within(target, deepest)
+        }
+    })
+}
+
+/// Puts another version in `current`'s place, then prunes the copies below that it serves,
+/// as after any placement.
+pub(crate) fn replace(
+    tree: &mut Tree,
+    current: NodeId,
+    name: &str,
+    manifest: &utoo_manifest::Manifest,
+    rules: utoo_manifest::RuleSet,
+    edges: crate::overridden::Rewritten,
+) {
+    tree.replace(current, manifest, rules, edges);
+    let level = tree.nodes[current].parent.unwrap_or(0);
+    prune_dedupable(tree, level, name, current);
 }
 
 /// The deepest folder an edge of `from` to `name` could be served from (arborist's

@@ -7,7 +7,9 @@ use utoo_events::{one_line, Event, Events, Phase, WarningCode};
 use utoo_lockfile::{calc_dep_flags, is_top, locale_cmp, LockEntry, Lockfile};
 use utoo_manifest::{DepKind, Manifest, Overrides, Packument, RuleSet, Spec};
 
-use crate::displace::{broken_users, deepest_nesting, drop_stale, prune_dedupable, users_can_nest};
+use crate::displace::{
+    self, broken_users, deepest_nesting, drop_stale, prune_dedupable, users_can_nest,
+};
 use crate::folder::{self, top_entry, Member};
 use crate::locked_tree;
 use crate::overridden::{Edge, Rewriter, Rewritten};
@@ -287,9 +289,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
                 Ok(placed)
             }
             Hoist::Replace(current) => {
-                tree.replace(current, &manifest, rules, edges);
-                let level = tree.nodes[current].parent.unwrap_or(0);
-                prune_dedupable(tree, level, name, current);
+                displace::replace(tree, current, name, &manifest, rules, edges);
                 Ok(vec![current])
             }
         }
@@ -547,8 +547,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
         let edges = self.rewrite(rules, &manifest, dependency_edges(&manifest))?;
         self.warn_about(&manifest);
         self.prefetch_edges(&edges.edges);
-        tree.replace(found, &manifest, rules, edges);
-        prune_dedupable(tree, base, name, found);
+        displace::replace(tree, found, name, &manifest, rules, edges);
         let mut requeued = vec![found];
         requeued.extend(broken_users(tree, name, id));
         Ok(Some(requeued))
@@ -582,9 +581,7 @@ impl<S: PackumentSource> Resolver<'_, S> {
         }
         let edges = self.rewrite(rules, &manifest, dependency_edges(&manifest))?;
         self.prefetch_edges(&edges.edges);
-        tree.replace(found, &manifest, rules, edges);
-        let level = tree.nodes[found].parent.unwrap_or(0);
-        prune_dedupable(tree, level, name, found);
+        displace::replace(tree, found, name, &manifest, rules, edges);
         Ok(true)
     }
 

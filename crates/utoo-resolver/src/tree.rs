@@ -214,6 +214,19 @@ impl Tree {
         real_name: &str,
         version: &str,
     ) -> bool {
+        self.every_use(found, name, |_, spec, _| {
+            satisfies(name, spec, real_name, version)
+        })
+    }
+
+    /// Whether `ok(user, spec, kind)` holds for every edge to `name` that resolves to
+    /// `found`, from outside `found` (edges from inside it go with it).
+    pub(crate) fn every_use(
+        &self,
+        found: NodeId,
+        name: &str,
+        ok: impl Fn(NodeId, &str, DepKind) -> bool,
+    ) -> bool {
         let users = self.dependents.get(name).map_or(&[][..], Vec::as_slice);
         users
             .iter()
@@ -225,7 +238,7 @@ impl Tree {
                     .filter(|(n, _, _)| n == name)
                     .all(|(_, spec, kind)| {
                         self.lookup(self.resolve_base(user, *kind), name) != Some(found)
-                            || satisfies(name, spec, real_name, version)
+                            || ok(user, spec, *kind)
                     })
             })
     }
