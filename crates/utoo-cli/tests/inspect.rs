@@ -14,6 +14,17 @@ fn utoo(ctx: &TestContext, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// A plain install of the fixture, which every case here starts from.
+fn install(ctx: &TestContext) {
+    let install = utoo(ctx, &["install", "--reporter", "silent"]);
+    assert_eq!(
+        install.status.code(),
+        Some(0),
+        "{}",
+        ctx.render_output(&install)
+    );
+}
+
 /// `left` and `tool` share the hoisted `shared@1`, `right` nests `shared@2`; `tool` is a
 /// dev dependency.
 async fn installed() -> TestContext {
@@ -32,13 +43,7 @@ async fn installed() -> TestContext {
         }),
     )
     .await;
-    let install = utoo(&ctx, &["install", "--reporter", "silent"]);
-    assert_eq!(
-        install.status.code(),
-        Some(0),
-        "{}",
-        ctx.render_output(&install)
-    );
+    install(&ctx);
     ctx
 }
 
@@ -135,13 +140,7 @@ async fn approve_and_deny_scripts() {
         json!({"dependencies": {"hooked": "1", "gated": "1", "plain": "1"}}),
     )
     .await;
-    let install = utoo(&ctx, &["install", "--reporter", "silent"]);
-    assert_eq!(
-        install.status.code(),
-        Some(0),
-        "{}",
-        ctx.render_output(&install)
-    );
+    install(&ctx);
     let steps: [&[&str]; 5] = [
         &["install-scripts", "ls"],
         &["approve-scripts", "hooked"],
@@ -179,13 +178,7 @@ async fn outdated_table_json_and_exit_codes() {
         json!({"name": "app", "dependencies": {"stale": "1.0.0", "fresh": "1"}}),
     )
     .await;
-    let install = utoo(&ctx, &["install", "--reporter", "silent"]);
-    assert_eq!(
-        install.status.code(),
-        Some(0),
-        "{}",
-        ctx.render_output(&install)
-    );
+    install(&ctx);
     let clean = utoo(&ctx, &["outdated", "fresh"]);
     assert_eq!((clean.status.code(), clean.stdout.len()), (Some(0), 0));
     ctx.write_package_json(json!({"name": "app", "dependencies": {"stale": "^1", "fresh": "1"}}));

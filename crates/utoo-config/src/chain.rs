@@ -484,8 +484,7 @@ fn credential_host(key: &str, raw_line: &str) -> Option<String> {
 fn names_a_destination(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     key.starts_with("//")
-        || key == "registry"
-        || (key.starts_with('@') && key.ends_with(":registry"))
+        || is_registry_key(&key)
         || matches!(
             key.as_str(),
             "proxy"
